@@ -1,0 +1,101 @@
+"""The plan's vocabulary: small frozen actions that know how to run themselves.
+
+An action is data (`describe()` says what it will do, `repr()` never shows a
+secret) and its `execute(system)` is the only code that acts, always through
+`System`. `execute` returns True when something changed, False when the
+target was already as wanted, and raises on failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from osconf import etcfiles
+from osconf.model import Secret
+
+if TYPE_CHECKING:
+    from osconf.system import System
+
+log = logging.getLogger(__name__)
+
+
+class Action(Protocol):
+    def describe(self) -> str: ...
+
+    def execute(self, system: System) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WriteFile:
+    """Replace a whole file (atomically, previous content backed up)."""
+
+    path: str
+    content: str = field(repr=False)
+    mode: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        mode = f" mode {self.mode:04o}" if self.mode is not None else ""
+        return f"write {self.path}{mode}" + (f" ({self.reason})" if self.reason else "")
+
+    def execute(self, system: System) -> bool:
+        return system.write_file(self.path, self.content, self.mode)
+
+
+@dataclass(frozen=True)
+class RemoveFile:
+    """Remove a file that would contradict osconf's settings (backed up)."""
+
+    path: str
+    reason: str = ""
+
+    def describe(self) -> str:
+        return f"remove {self.path}" + (f" ({self.reason})" if self.reason else "")
+
+    def execute(self, system: System) -> bool:
+        return system.remove_file(self.path)
+
+
+@dataclass(frozen=True)
+class SetPassword:
+    """Store a SHA-512 crypt hash of the password in the target's shadow file."""
+
+    user: str
+    password: Secret = field(repr=False)
+    shadow: str = "/etc/shadow"
+
+    def describe(self) -> str:
+        return f"set the password of {self.user} in {self.shadow} (SHA-512 crypt, value not shown)"
+
+    def execute(self, system: System) -> bool:
+        content = system.read_text(self.shadow)
+        if content is None:
+            raise FileNotFoundError(f"{self.shadow} does not exist in the target")
+        current = etcfiles.shadow_hash(content, self.user)
+        if current is None:
+            raise LookupError(f"user {self.user} has no entry in {self.shadow}")
+        from osconf.sha512crypt import sha512_crypt, verify
+
+        if verify(self.password.reveal(), current):
+            return False
+        today = int(time.time() // 86400)
+        updated = etcfiles.shadow_set_hash(
+            content, self.user, sha512_crypt(self.password.reveal()), today
+        )
+        return system.write_file(self.shadow, updated)
+
+
+@dataclass(frozen=True)
+class SetLiveHostname:
+    """Set the running kernel's host name (only on the live system)."""
+
+    name: str
+
+    def describe(self) -> str:
+        return f"set the running host name to {self.name}"
+
+    def execute(self, system: System) -> bool:
+        return system.set_live_hostname(self.name)

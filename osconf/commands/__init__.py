@@ -1,0 +1,1 @@
+"""One module per `osconf` sub-command (see `osconf.cli.COMMANDS`)."""

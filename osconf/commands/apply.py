@@ -1,0 +1,60 @@
+"""`osconf apply`: make the target match os.conf."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from osconf.plan import Options
+    from osconf.system import System
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default="/", help="target root directory (default: /)")
+    parser.add_argument("--conf", type=Path, required=True, help="the os.conf to apply")
+    live = parser.add_mutually_exclusive_group()
+    live.add_argument(
+        "--live",
+        dest="live",
+        action="store_true",
+        default=None,
+        help="also set the running network (default: only when root is /)",
+    )
+    live.add_argument(
+        "--no-live", dest="live", action="store_false", help="do not touch the running network"
+    )
+
+
+def options(args: argparse.Namespace, system: System) -> Options:
+    from osconf.plan import Options
+
+    live = system.is_live if args.live is None else bool(args.live)
+    return Options(live=live, network_stack=getattr(args, "network_stack", None))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("apply", help="apply an os.conf to the target")
+    add_target_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    from osconf.runner import apply_conf, load_conf
+    from osconf.system import System
+
+    log = logging.getLogger("osconf")
+    system = System(args.root)
+    conf = load_conf(args.conf)
+    report = apply_conf(conf, system, options(args, system))
+    report.raise_for_failures()
+    log.info(
+        "applied %s: %d change(s), %d already in place",
+        args.conf,
+        len(report.changed),
+        len(report.unchanged),
+    )
+    return 0

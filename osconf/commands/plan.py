@@ -1,0 +1,25 @@
+"""`osconf plan`: print what `apply` would do; changes nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+from osconf.commands import apply as apply_command
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("plan", help="show what apply would do (secrets masked)")
+    apply_command.add_target_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from osconf.runner import load_conf, plan_for
+    from osconf.system import System
+
+    system = System(args.root)
+    conf = load_conf(args.conf)
+    plan = plan_for(conf, system, apply_command.options(args, system))
+    for line in plan.describe():
+        print(line)
+    return 0

@@ -1,0 +1,86 @@
+"""Typed errors, each with the exit code the CLI turns it into.
+
+Pure code raises these; `osconf.cli.main` is the one place that catches them.
+Messages never contain a secret: values of the `password` key are not quoted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ExitCode:
+    """The documented exit codes (README, "Exit codes")."""
+
+    OK = 0
+    INTERNAL = 1  # a bug: unexpected exception
+    USAGE = 2  # bad command line (argparse uses 2 as well)
+    INVALID_CONFIG = 3  # os.conf has invalid values: nothing was changed
+    NOT_FOUND = 4  # partition / os.conf / target could not be located
+    APPLY_FAILED = 5  # some actions failed; os.conf kept for a retry
+    BUSY = 6  # another osconf run holds the lock
+    UNSUPPORTED = 7  # the target's network stack could not be determined
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an os.conf: where it is, which key, what is wrong."""
+
+    source: str
+    line: int  # 1-based; 0 when the problem is about the file as a whole
+    key: str  # "" when no key applies
+    message: str
+    fatal: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        kind = "error" if self.fatal else "warning"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}: {kind}:{key} {self.message}"
+
+
+class OsconfError(Exception):
+    """Base of every error osconf reports to its user."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+class ConfigError(OsconfError):
+    """os.conf cannot be used; carries every problem found, not just the first."""
+
+    exit_code = ExitCode.INVALID_CONFIG
+
+    def __init__(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+        self.problems = tuple(problems)
+        errors = [p for p in self.problems if p.fatal]
+        first = str(errors[0]) if errors else "invalid configuration"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+class LocateError(OsconfError):
+    """The first partition, os.conf or the target root could not be found."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class ApplyError(OsconfError):
+    """Applying failed in part; what could be applied was applied."""
+
+    exit_code = ExitCode.APPLY_FAILED
+
+    def __init__(self, failures: tuple[str, ...] | list[str]) -> None:
+        self.failures = tuple(failures)
+        super().__init__(f"{len(self.failures)} action(s) failed: " + "; ".join(self.failures))
+
+
+class BusyError(OsconfError):
+    """Another osconf process holds the lock."""
+
+    exit_code = ExitCode.BUSY
+
+
+class UnsupportedError(OsconfError):
+    """The target lacks what osconf needs (e.g. no known network stack)."""
+
+    exit_code = ExitCode.UNSUPPORTED

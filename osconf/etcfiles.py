@@ -1,0 +1,108 @@
+"""Pure editors of the classic /etc files: old content in, new content out.
+
+Each function keeps every line it does not own, so that an administrator's
+edits survive osconf.
+"""
+
+from __future__ import annotations
+
+MARK = "# osconf"
+
+
+def _lines(content: str | None) -> list[str]:
+    return content.splitlines() if content else []
+
+
+def _join(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def hostname_file(name: str) -> str:
+    return name + "\n"
+
+
+def hosts(content: str | None, hostname: str, address: str | None) -> str:
+    """Maps `hostname` in /etc/hosts, replacing only osconf's own line.
+
+    osconf's line carries the `# osconf` mark; the Debian-style 127.0.1.1 line
+    (which names the image's old host name) is replaced too. The name is
+    mapped to `address` (the private address) or 127.0.1.1.
+    """
+    names = hostname if "." not in hostname else f"{hostname} {hostname.split('.')[0]}"
+    ours = f"{address or '127.0.1.1'}\t{names}\t{MARK}"
+    out: list[str] = []
+    placed = False
+    for line in _lines(content):
+        fields = line.split("#", 1)[0].split()
+        if line.rstrip().endswith(MARK) or (fields and fields[0] == "127.0.1.1"):
+            if not placed:
+                out.append(ours)
+                placed = True
+            continue
+        out.append(line)
+    if not placed:
+        # After the loopback lines, where resolvers look first.
+        at = 0
+        for i, line in enumerate(out):
+            fields = line.split()
+            if fields and fields[0] in ("127.0.0.1", "::1"):
+                at = i + 1
+        out.insert(at, ours)
+    return _join(out)
+
+
+def set_shell_variable(content: str | None, name: str, value: str) -> str:
+    """Sets `NAME=value` in a shell-variable file (sysconfig style)."""
+    new = f'{name}="{value}"' if any(c in value for c in " \t") else f"{name}={value}"
+    out: list[str] = []
+    placed = False
+    for line in _lines(content):
+        if line.strip().startswith(name + "="):
+            if not placed:
+                out.append(new)
+                placed = True
+            continue
+        out.append(line)
+    if not placed:
+        out.append(new)
+    return _join(out)
+
+
+def resolv_conf(content: str | None, servers: tuple[str, ...]) -> str:
+    """Replaces the `nameserver` lines; `search`, `options` etc. are kept."""
+    out: list[str] = []
+    at: int | None = None
+    for line in _lines(content):
+        fields = line.split()
+        if fields and fields[0] == "nameserver":
+            if at is None:
+                at = len(out)
+            continue
+        out.append(line)
+    new = [f"nameserver {server}" for server in servers]
+    if at is None:
+        at = len(out)
+    return _join(out[:at] + new + out[at:])
+
+
+def shadow_hash(content: str, user: str) -> str | None:
+    """The password field of `user`, or None if the user is absent."""
+    for line in content.splitlines():
+        fields = line.split(":")
+        if fields[0] == user and len(fields) >= 2:
+            return fields[1]
+    return None
+
+
+def shadow_set_hash(content: str, user: str, hashed: str, today: int) -> str:
+    """Replaces `user`'s hash and last-change day; every other line as it was."""
+    out: list[str] = []
+    for line in content.splitlines():
+        fields = line.split(":")
+        if fields[0] == user and len(fields) >= 2:
+            fields[1] = hashed
+            if len(fields) >= 3:
+                fields[2] = str(today)
+            line = ":".join(fields)
+        out.append(line)
+    return _join(out)

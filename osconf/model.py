@@ -1,0 +1,147 @@
+"""The validated content of an os.conf, as frozen values.
+
+Produced by `osconf.validate`, consumed by the planner and the renderers.
+Addresses are kept as canonical strings (dotted IPv4, CIDR, lower-case
+colon-separated MAC) so that every consumer can format them without pulling
+in an address library.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+DEFAULT_DESTINATION = "0.0.0.0/0"
+
+
+class Secret:
+    """A string that will not show itself by accident.
+
+    `repr()`, `str()` and formatting print a mask; only `reveal()` gives the
+    value. Pickling is refused so it cannot be written to a state file.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def prefix_to_netmask(prefixlen: int) -> str:
+    """24 -> '255.255.255.0'."""
+    bits = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
+    return ".".join(str((bits >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+
+
+def _network_of(address: str, prefixlen: int) -> str:
+    octets = [int(o) for o in address.split(".")]
+    value = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+    mask = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
+    net = value & mask
+    dotted = ".".join(str((net >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+    return f"{dotted}/{prefixlen}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One `dst gw` entry of an `ethN_route` list."""
+
+    destination: str  # CIDR with host bits zero, e.g. "10.0.0.0/8"
+    gateway: str  # dotted IPv4
+
+    @property
+    def is_default(self) -> bool:
+        return self.destination == DEFAULT_DESTINATION
+
+
+@dataclass(frozen=True)
+class Nic:
+    """One `ethN_*` group: a NIC identified by its MAC address."""
+
+    name: str  # the os.conf name, "eth0"; not necessarily the kernel's name
+    index: int  # N of ethN
+    mac: str | None  # "00:8c:fa:5e:14:23"; None when os.conf gave none
+    address: str  # "10.171.254.123"
+    prefixlen: int  # 24
+    gateway: str | None = None
+    routes: tuple[Route, ...] = ()
+
+    @property
+    def netmask(self) -> str:
+        return prefix_to_netmask(self.prefixlen)
+
+    @property
+    def cidr(self) -> str:
+        """Address with prefix length: "10.171.254.123/24"."""
+        return f"{self.address}/{self.prefixlen}"
+
+    @property
+    def network(self) -> str:
+        """The subnet: "10.171.254.0/24"."""
+        return _network_of(self.address, self.prefixlen)
+
+    @property
+    def default_route(self) -> Route | None:
+        for route in self.routes:
+            if route.is_default:
+                return route
+        return None
+
+    @property
+    def static_routes(self) -> tuple[Route, ...]:
+        """Routes other than the default route."""
+        return tuple(r for r in self.routes if not r.is_default)
+
+
+@dataclass(frozen=True)
+class OsConf:
+    """Everything an os.conf asks for. Empty fields mean "leave alone"."""
+
+    source: str = "os.conf"
+    hostname: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+    nics: tuple[Nic, ...] = ()
+    dns: tuple[str, ...] = ()
+    classic: bool = False  # any eth1_* key present (spec: classic vs VPC)
+
+    @property
+    def network_type(self) -> str:
+        return "classic" if self.classic else "vpc"
+
+    @property
+    def default_route(self) -> tuple[Nic, Route] | None:
+        """The one NIC and route that carry 0.0.0.0/0, if os.conf gives one."""
+        for nic in self.nics:
+            route = nic.default_route
+            if route is not None:
+                return nic, route
+        return None
+
+    def nic(self, name: str) -> Nic | None:
+        for nic in self.nics:
+            if nic.name == name:
+                return nic
+        return None

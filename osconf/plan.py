@@ -1,0 +1,103 @@
+"""From an `OsConf` and a read-only view of the target to a `Plan`.
+
+Pure apart from reading the target through `View` (never writing): the
+plan can be printed (`osconf plan`), compared in tests and executed by
+`osconf.apply`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from osconf import etcfiles
+from osconf.actions import Action, SetLiveHostname, SetPassword, WriteFile
+from osconf.model import OsConf
+from osconf.network import network_actions
+from osconf.resolver import dns_actions
+
+HOSTNAME = "/etc/hostname"
+HOSTS = "/etc/hosts"
+SYSCONFIG_NETWORK = "/etc/sysconfig/network"
+
+
+class View(Protocol):
+    """What planning may know of the target: reads only."""
+
+    def read_text(self, path: str) -> str | None: ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def is_symlink(self, path: str) -> bool: ...
+
+    def readlink(self, path: str) -> str: ...
+
+    def resolve(self, path: str) -> str: ...
+
+    def listdir(self, path: str) -> list[str]: ...
+
+    @property
+    def is_live(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to apply: live network work, stack override."""
+
+    live: bool = False
+    network_stack: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+
+    def describe(self) -> list[str]:
+        return [action.describe() for action in self.actions]
+
+
+def hostname_actions(view: View, conf: OsConf) -> list[Action]:
+    if conf.hostname is None:
+        return []
+    name = conf.hostname
+    primary = conf.nic("eth0")
+    actions: list[Action] = [
+        WriteFile(HOSTNAME, etcfiles.hostname_file(name), None, "host name"),
+        WriteFile(
+            HOSTS,
+            etcfiles.hosts(view.read_text(HOSTS), name, primary.address if primary else None),
+            None,
+            "host name mapping",
+        ),
+    ]
+    if view.exists(SYSCONFIG_NETWORK):
+        content = etcfiles.set_shell_variable(view.read_text(SYSCONFIG_NETWORK), "HOSTNAME", name)
+        actions.append(WriteFile(SYSCONFIG_NETWORK, content, None, "HOSTNAME="))
+    if view.is_live:
+        actions.append(SetLiveHostname(name))
+    return actions
+
+
+def make_plan(conf: OsConf, view: View, options: Options = Options()) -> Plan:
+    """Everything os.conf asks for, as actions in the order they should run.
+
+    Files first (host name, password, DNS, persisted network), then the live
+    network, so that a reboot after a partial run still finds the files.
+    """
+    actions: list[Action] = hostname_actions(view, conf)
+    if conf.password is not None:
+        actions.append(SetPassword("root", conf.password))
+    actions.extend(dns_actions(view, conf.dns))
+    actions.extend(network_actions(conf, view, options))
+    return Plan(_merge_writes(actions))
+
+
+def _merge_writes(actions: list[Action]) -> tuple[Action, ...]:
+    """Keeps the last write of each path: later planners refine earlier ones."""
+    last: dict[str, int] = {}
+    for index, action in enumerate(actions):
+        if isinstance(action, WriteFile):
+            last[action.path] = index
+    return tuple(
+        a for i, a in enumerate(actions) if not isinstance(a, WriteFile) or last[a.path] == i
+    )

@@ -1,0 +1,61 @@
+"""The pipeline in one place: read -> parse+validate -> plan -> apply.
+
+Commands call these; locating the platform's file, the lock, the state
+record and deleting os.conf after success are layered on top (see
+`osconf.lifecycle`).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from pathlib import Path
+
+from osconf import log as oslog
+from osconf.apply import Report, execute
+from osconf.errors import LocateError
+from osconf.model import OsConf
+from osconf.plan import Options, Plan, make_plan
+from osconf.system import System
+from osconf.validate import load
+
+log = logging.getLogger(__name__)
+
+
+def read_conf(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(1024 * 1024 + 1)
+    except FileNotFoundError:
+        raise LocateError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise LocateError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise LocateError(f"{path}: permission denied") from None
+    except OSError as err:
+        raise LocateError(f"{path}: cannot read: {err.strerror}") from None
+
+
+def load_conf(path: Path) -> OsConf:
+    """Reads and validates; warnings are logged, errors raised (all of them)."""
+    data = read_conf(path)
+    conf, warnings = load(data, str(path))
+    if conf.password is not None:
+        plain = conf.password.reveal()
+        oslog.register_secret(
+            plain,
+            base64.b64encode(plain.encode()).decode(),
+            base64.b64encode(plain.encode() + b"\n").decode(),
+        )
+    for problem in warnings:
+        log.warning("%s", problem)
+    return conf
+
+
+def plan_for(conf: OsConf, system: System, options: Options) -> Plan:
+    return make_plan(conf, system, options)
+
+
+def apply_conf(conf: OsConf, system: System, options: Options) -> Report:
+    plan = plan_for(conf, system, options)
+    return execute(plan, system)

@@ -1,0 +1,270 @@
+"""The one layer that touches the system: files, subprocesses, host name.
+
+Every path osconf reads or writes is an absolute path *inside the target*
+("/etc/hostname") and is mapped below `System.root`. Symbolic links are
+resolved as if `root` were `/`, so an image's `/etc/resolv.conf ->
+/run/...` never escapes to the host. Writes are atomic (temporary file in
+the same directory, fsync, rename, directory fsync) and keep mode, owner and
+SELinux label; the previous content of a replaced or removed file is kept
+under `BACKUP_DIR`, the newest `KEEP_BACKUPS` per file.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import stat
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BACKUP_DIR = "/var/lib/osconf/backup"
+KEEP_BACKUPS = 5
+_SELINUX_XATTR = "security.selinux"
+_MAX_LINKS = 40
+
+
+class System:
+    """Side effects, confined to one root directory."""
+
+    def __init__(
+        self, root: str | os.PathLike[str] = "/", keep_backups: int = KEEP_BACKUPS
+    ) -> None:
+        self.root = Path(os.path.abspath(os.fspath(root)))
+        self.keep_backups = keep_backups
+
+    def __repr__(self) -> str:
+        return f"System(root={str(self.root)!r})"
+
+    @property
+    def is_live(self) -> bool:
+        """True when the target is the running system itself."""
+        return self.root == Path("/")
+
+    # -- paths --------------------------------------------------------------
+
+    def host_path(self, path: str) -> Path:
+        """Maps a target path to the host, without following links."""
+        if not path.startswith("/"):
+            raise ValueError(f"target paths are absolute: {path!r}")
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise ValueError(f"'..' is not allowed in a target path: {path!r}")
+        return self.root.joinpath(*parts) if parts else self.root
+
+    def resolve(self, path: str) -> str:
+        """Follows symbolic links inside the target as if root were '/'.
+
+        Returns the target path of the final file, which may not exist.
+        """
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        done: list[str] = []
+        links = 0
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            candidate = "/" + "/".join(done + [part])
+            host = self.host_path(candidate)
+            if host.is_symlink():
+                links += 1
+                if links > _MAX_LINKS:
+                    raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
+                target = os.readlink(host)
+                if target.startswith("/"):
+                    done = []
+                parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+                continue
+            done.append(part)
+        return "/" + "/".join(done)
+
+    # -- reading --------------------------------------------------------------
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """The file's bytes (links followed inside the root), None if absent."""
+        try:
+            return self.host_path(self.resolve(path)).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8", errors="surrogateescape")
+
+    def exists(self, path: str) -> bool:
+        return self.host_path(self.resolve(path)).exists()
+
+    def is_symlink(self, path: str) -> bool:
+        return self.host_path(path).is_symlink()
+
+    def readlink(self, path: str) -> str:
+        return os.readlink(self.host_path(path))
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self.host_path(self.resolve(path))))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    # -- writing --------------------------------------------------------------
+
+    def write_file(self, path: str, data: bytes | str, mode: int | None = None) -> bool:
+        """Atomically replaces `path` (links followed) if its content differs.
+
+        Returns False when the content was already `data` (nothing touched).
+        New files get `mode` (default 0644); replaced files keep their mode,
+        owner and SELinux label unless `mode` is given.
+        """
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        real = self.resolve(path)
+        host = self.host_path(real)
+        try:
+            st: os.stat_result | None = os.stat(host)
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            if not stat.S_ISREG(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "not a regular file", real)
+            if host.read_bytes() == data and (mode is None or stat.S_IMODE(st.st_mode) == mode):
+                return False
+            self.backup(real)
+        host.parent.mkdir(parents=True, exist_ok=True)
+        new_mode = mode if mode is not None else (stat.S_IMODE(st.st_mode) if st else 0o644)
+        tmp = host.parent / f".{host.name}.osconf-tmp.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                if st is not None:
+                    os.fchown(fd, st.st_uid, st.st_gid)
+                    _copy_label(host, fd)
+                os.fchmod(fd, new_mode)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, host)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(host.parent)
+        log.debug("wrote %s", real)
+        return True
+
+    def remove_file(self, path: str) -> bool:
+        """Removes `path` (the link itself if it is one), keeping a backup."""
+        host = self.host_path(path)
+        if not host.is_symlink() and not host.exists():
+            return False
+        if not host.is_symlink():
+            self.backup(path)
+        host.unlink()
+        _fsync_dir(host.parent)
+        log.debug("removed %s", path)
+        return True
+
+    def rename(self, path: str, new_path: str) -> None:
+        """Renames inside the target (e.g. to disable a conflicting config)."""
+        os.replace(self.host_path(path), self.host_path(new_path))
+        _fsync_dir(self.host_path(new_path).parent)
+        log.debug("renamed %s to %s", path, new_path)
+
+    def mkdir(self, path: str, mode: int = 0o755) -> None:
+        self.host_path(path).mkdir(mode=mode, parents=True, exist_ok=True)
+
+    def backup(self, path: str) -> str | None:
+        """Copies the current content of `path` into the backup area.
+
+        Returns the backup's target path, or None when there was nothing.
+        Keeps at most `keep_backups` copies per file (oldest dropped).
+        """
+        host = self.host_path(path)
+        try:
+            data = host.read_bytes()
+            st = os.stat(host)
+        except FileNotFoundError:
+            return None
+        folder = BACKUP_DIR + path
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}"
+        target = f"{folder}/{stamp}"
+        host_folder = self.host_path(folder)
+        host_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The backup of /etc/shadow is as secret as the file: never wider than 0600.
+        fd = os.open(
+            self.host_path(target), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
+        )
+        try:
+            os.write(fd, data)
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o600)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        old = sorted(os.listdir(host_folder))
+        for name in old[: max(0, len(old) - self.keep_backups)]:
+            (host_folder / name).unlink()
+        _fsync_dir(host_folder)
+        return target
+
+    # -- processes and the live system ------------------------------------------
+
+    def run(
+        self,
+        argv: Sequence[str],
+        stdin: bytes | None = None,
+        check: bool = True,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Runs a program with separate argv items (never a shell).
+
+        Secrets go on `stdin`, never in `argv` (argv is world-readable).
+        """
+        log.debug("running %s", " ".join(argv))
+        result = subprocess.run(
+            list(argv), input=stdin, capture_output=True, check=False, timeout=timeout
+        )
+        if check and result.returncode != 0:
+            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise subprocess.CalledProcessError(
+                result.returncode, argv[0], stderr=detail[-1] if detail else ""
+            )
+        return result
+
+    def set_live_hostname(self, name: str) -> bool:
+        """Sets the running kernel's host name; only when the target is live."""
+        if not self.is_live:
+            log.info("not setting the running host name: target root is %s", self.root)
+            return False
+        if socket.gethostname() == name:
+            return False
+        socket.sethostname(name)
+        log.info("set the running host name to %s", name)
+        return True
+
+
+def _copy_label(source: Path, fd: int) -> None:
+    try:
+        label = os.getxattr(source, _SELINUX_XATTR)
+    except OSError:
+        return
+    try:
+        os.setxattr(fd, _SELINUX_XATTR, label)
+    except OSError as err:
+        log.warning("could not keep the SELinux label of %s: %s", source, err)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

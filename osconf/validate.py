@@ -1,0 +1,350 @@
+"""Turns parsed assignments into an `OsConf`, collecting every problem.
+
+Pure: no I/O. Address checks use netaddr (the project's address library);
+the strict textual checks in front of it reject forms that libc would
+accept but an operator would not mean (leading zeros, short forms).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable
+
+import netaddr
+
+from osconf.errors import ConfigError, Problem
+from osconf.model import DEFAULT_DESTINATION, Nic, OsConf, Route, Secret
+from osconf.parse import Assignment, parse
+
+_NIC_KEY = re.compile(r"eth(0|[1-9][0-9]{0,2})_(ip_addr|mac_addr|netmask|gateway|route)")
+_GLOBAL_KEYS = ("hostname", "password", "dns_nameserver")
+_DOTTED = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
+_MAC = re.compile(
+    r"[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
+    r"|[0-9A-Fa-f]{12}"
+)
+_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+HOSTNAME_MAX = 64
+MAX_NICS = 32
+
+
+class _Invalid(Exception):
+    """A value is wrong; the message must not quote a secret."""
+
+
+def _ipv4(text: str) -> str:
+    if not _DOTTED.fullmatch(text):
+        raise _Invalid(f"not a dotted IPv4 address: {text!r}")
+    try:
+        return str(netaddr.IPAddress(text, 4))
+    except (netaddr.AddrFormatError, ValueError):
+        raise _Invalid(f"not an IPv4 address (octet out of range?): {text!r}") from None
+
+
+def _unicast(text: str) -> str:
+    address = _ipv4(text)
+    ip = netaddr.IPAddress(address)
+    if ip.is_multicast() or ip.is_loopback() or address in ("0.0.0.0", "255.255.255.255"):
+        raise _Invalid(f"not a usable unicast address: {address}")
+    return address
+
+
+def _hostname(value: str) -> str:
+    if not value:
+        raise _Invalid("empty host name")
+    if len(value) > HOSTNAME_MAX:
+        raise _Invalid(f"host name is {len(value)} characters, more than {HOSTNAME_MAX}")
+    name = value[:-1] if value.endswith(".") else value
+    labels = name.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        raise _Invalid(
+            f"not a valid host name (RFC 1123: letters, digits, inner hyphens): {value!r}"
+        )
+    if all(label.isdigit() for label in labels):
+        raise _Invalid(f"a host name cannot be all digits: {value!r}")
+    return name
+
+
+def _password(value: str) -> Secret:
+    # Messages here never quote the value: it is the root password.
+    if not value:
+        raise _Invalid("empty value")
+    try:
+        raw = base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise _Invalid("not valid base64 (value not shown)") from None
+    if raw.endswith(b"\r\n"):
+        raw = raw[:-2]
+    elif raw.endswith(b"\n"):
+        raw = raw[:-1]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Invalid("decoded password is not valid UTF-8 (value not shown)") from None
+    if not text:
+        raise _Invalid("decoded password is empty")
+    if any(ch in text for ch in "\0\r\n"):
+        raise _Invalid("decoded password contains a NUL or line break (value not shown)")
+    return Secret(text)
+
+
+def _mac(value: str) -> str:
+    if not _MAC.fullmatch(value):
+        raise _Invalid(f"not a MAC address: {value!r}")
+    eui = netaddr.EUI(value, dialect=netaddr.mac_unix_expanded)
+    if eui.version != 48:
+        raise _Invalid(f"not a 48-bit MAC address: {value!r}")
+    text = str(eui).lower()
+    if int(eui) == 0:
+        raise _Invalid("all-zero MAC address")
+    if int(text[:2], 16) & 1:
+        raise _Invalid(f"multicast MAC address cannot identify a NIC: {text}")
+    return text
+
+
+def _prefixlen(value: str) -> int:
+    if value.isdigit() and len(value) <= 2:
+        bits = int(value)
+        if 1 <= bits <= 32:
+            return bits
+        raise _Invalid(f"prefix length must be 1-32: {value!r}")
+    mask = netaddr.IPAddress(_ipv4(value))
+    if not mask.is_netmask():
+        raise _Invalid(f"netmask is not contiguous: {value}")
+    bits = int(mask.netmask_bits())
+    if bits == 0:
+        raise _Invalid("netmask 0.0.0.0 leaves no subnet")
+    return bits
+
+
+def _cidr(text: str) -> str:
+    if "/" not in text:
+        raise _Invalid(f"route destination must be CIDR (address/prefix): {text!r}")
+    address, _, bits = text.partition("/")
+    address = _ipv4(address)
+    if not bits.isdigit() or len(bits) > 2 or int(bits) > 32:
+        raise _Invalid(f"route destination has a bad prefix length: {text!r}")
+    network = netaddr.IPNetwork(f"{address}/{int(bits)}")
+    if network.ip != network.network:
+        raise _Invalid(f"route destination has host bits set: {text} (network is {network.cidr})")
+    return str(network.cidr)
+
+
+def _routes(value: str) -> tuple[Route, ...]:
+    routes: list[Route] = []
+    errors: list[str] = []
+    for number, entry in enumerate(value.split(";"), start=1):
+        fields = entry.split()
+        if not fields:
+            continue  # tolerated: spaces, an empty trailing entry
+        try:
+            if len(fields) == 1:
+                raise _Invalid(f"route {fields[0]!r} has no gateway")
+            if len(fields) > 2:
+                raise _Invalid(f"route {entry.strip()!r} must be 'destination gateway'")
+            routes.append(Route(_cidr(fields[0]), _ipv4(fields[1])))
+        except _Invalid as err:
+            errors.append(f"entry {number}: {err}")
+    if errors:
+        raise _Invalid("; ".join(errors))
+    destinations = [r.destination for r in routes]
+    duplicates = sorted({d for d in destinations if destinations.count(d) > 1})
+    if duplicates:
+        raise _Invalid("destination listed twice: " + ", ".join(duplicates))
+    return tuple(routes)
+
+
+def _dns(value: str) -> tuple[str, ...]:
+    servers: list[str] = []
+    for item in value.replace(",", " ").split():
+        if ":" in item:
+            try:
+                servers.append(str(netaddr.IPAddress(item, 6)))
+            except (netaddr.AddrFormatError, ValueError):
+                raise _Invalid(f"not an IP address: {item!r}") from None
+        else:
+            servers.append(_ipv4(item))
+    if not servers:
+        raise _Invalid("no name server given")
+    return tuple(dict.fromkeys(servers))
+
+
+class _Collector:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def error(self, line: int, key: str, message: str) -> None:
+        self.problems.append(Problem(self.source, line, key, message))
+
+    def warn(self, line: int, key: str, message: str) -> None:
+        self.problems.append(Problem(self.source, line, key, message, fatal=False))
+
+
+def _last_wins(assignments: Iterable[Assignment], out: _Collector) -> dict[str, Assignment]:
+    latest: dict[str, Assignment] = {}
+    for item in assignments:
+        if item.key in latest:
+            out.warn(
+                item.line,
+                item.key,
+                f"repeated (first on line {latest[item.key].line}); the last value wins",
+            )
+        latest[item.key] = item
+    return latest
+
+
+def _nic(index: int, keys: dict[str, Assignment], out: _Collector) -> Nic | None:
+    name = f"eth{index}"
+    values: dict[str, object] = {}
+    checks = {
+        "ip_addr": _unicast,
+        "mac_addr": _mac,
+        "netmask": _prefixlen,
+        "gateway": _unicast,
+        "route": _routes,
+    }
+    for field_name, check in checks.items():
+        item = keys.get(field_name)
+        if item is None:
+            continue
+        try:
+            values[field_name] = check(item.value)
+        except _Invalid as err:
+            out.error(item.line, item.key, str(err))
+    any_line = min(a.line for a in keys.values())
+    for required in ("ip_addr", "netmask"):
+        if required not in keys:
+            out.error(any_line, f"{name}_{required}", f"missing, but other {name}_* keys are set")
+    if "mac_addr" not in keys:
+        out.warn(any_line, f"{name}_mac_addr", f"missing: {name} will be matched by name only")
+    if not all(k in values for k in ("ip_addr", "netmask")) or len(values) != len(keys):
+        return None
+    address = str(values["ip_addr"])
+    prefixlen = int(str(values["netmask"]))
+    gateway = values.get("gateway")
+    routes = values.get("route", ())
+    assert isinstance(routes, tuple)
+    nic = Nic(
+        name=name,
+        index=index,
+        mac=str(values["mac_addr"]) if "mac_addr" in values else None,
+        address=address,
+        prefixlen=prefixlen,
+        gateway=str(gateway) if gateway is not None else None,
+        routes=routes,
+    )
+    subnet = netaddr.IPNetwork(nic.network)
+    if prefixlen < 31 and address in (str(subnet.network), str(subnet.broadcast)):
+        out.error(
+            keys["ip_addr"].line,
+            keys["ip_addr"].key,
+            f"{address} is the network or broadcast address of {nic.network}",
+        )
+        return None
+    if gateway is not None:
+        if gateway == address:
+            out.error(keys["gateway"].line, keys["gateway"].key, "gateway is the NIC's own address")
+            return None
+        if netaddr.IPAddress(str(gateway)) not in subnet:
+            out.warn(
+                keys["gateway"].line,
+                keys["gateway"].key,
+                f"gateway {gateway} is outside the subnet {nic.network}",
+            )
+    for route in nic.routes:
+        if netaddr.IPAddress(route.gateway) not in subnet and route.gateway != gateway:
+            out.warn(
+                keys["route"].line,
+                keys["route"].key,
+                f"route gateway {route.gateway} is outside the subnet {nic.network}",
+            )
+    return nic
+
+
+def validate(
+    assignments: Iterable[Assignment], source: str = "os.conf"
+) -> tuple[OsConf, tuple[Problem, ...]]:
+    """Builds the `OsConf`; raises `ConfigError` listing every fatal problem.
+
+    Returns the configuration and the warnings (unknown keys, repeats, ...).
+    """
+    out = _Collector(source)
+    latest = _last_wins(assignments, out)
+    hostname: str | None = None
+    password: Secret | None = None
+    dns: tuple[str, ...] = ()
+    nic_keys: dict[int, dict[str, Assignment]] = {}
+    for key, item in latest.items():
+        match = _NIC_KEY.fullmatch(key)
+        if match:
+            nic_keys.setdefault(int(match.group(1)), {})[match.group(2)] = item
+            continue
+        if key not in _GLOBAL_KEYS:
+            out.warn(item.line, key, "unknown key, ignored")
+            continue
+        try:
+            if key == "hostname":
+                hostname = _hostname(item.value)
+            elif key == "password":
+                password = _password(item.value)
+            else:
+                dns = _dns(item.value)
+        except _Invalid as err:
+            out.error(item.line, key, str(err))
+    if len(nic_keys) > MAX_NICS:
+        out.error(0, "", f"{len(nic_keys)} NICs given, at most {MAX_NICS} are supported")
+        nic_keys = {}
+    nics = []
+    for index in sorted(nic_keys):
+        nic = _nic(index, nic_keys[index], out)
+        if nic is not None:
+            nics.append(nic)
+    if nic_keys and 0 not in nic_keys:
+        out.error(
+            min(a.line for k in nic_keys.values() for a in k.values()),
+            "eth0_ip_addr",
+            "eth0 is missing but other NICs are configured",
+        )
+    macs = [n.mac for n in nics if n.mac]
+    for nic in nics:
+        if nic.mac and macs.count(nic.mac) > 1:
+            item = nic_keys[nic.index]["mac_addr"]
+            out.error(item.line, item.key, f"MAC {nic.mac} is given for more than one NIC")
+    defaults = [n for n in nics if n.default_route is not None]
+    if len(defaults) > 1:
+        names = " and ".join(n.name for n in defaults)
+        for nic in defaults:
+            item = nic_keys[nic.index]["route"]
+            out.error(
+                item.line,
+                item.key,
+                f"{DEFAULT_DESTINATION} is routed via both {names}: only one default route",
+            )
+    problems = tuple(out.problems)
+    if any(p.fatal for p in problems):
+        raise ConfigError(problems)
+    conf = OsConf(
+        source=source,
+        hostname=hostname,
+        password=password,
+        nics=tuple(nics),
+        dns=dns,
+        classic=1 in nic_keys,
+    )
+    return conf, problems
+
+
+def load(data: bytes, source: str = "os.conf") -> tuple[OsConf, tuple[Problem, ...]]:
+    """Parses and validates in one step; all problems of both stages together."""
+    assignments, parse_problems = parse(data, source)
+    try:
+        conf, warnings = validate(assignments, source)
+    except ConfigError as err:
+        raise ConfigError(sorted(parse_problems + err.problems, key=lambda p: p.line)) from None
+    if any(p.fatal for p in parse_problems):
+        raise ConfigError(sorted(parse_problems + warnings, key=lambda p: p.line))
+    return conf, tuple(sorted(parse_problems + warnings, key=lambda p: p.line))

@@ -1,0 +1,35 @@
+"""Packaging for osconf: the console script and its dependencies.
+
+The runtime floor is Python 3.9 (Debian 11, Ubuntu 20.04 with its 3.8 excepted,
+CentOS 8 Stream's python39); no syntax newer than that is used.
+"""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="osconf",
+    version="0.1.0",
+    description="First-boot agent for Alibaba Cloud ECS 'Customized Linux' images (os.conf)",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=find_packages(include=["osconf", "osconf.*"]),
+    install_requires=[
+        # Debian 12 ships netaddr 0.8.0 and pyroute2 0.7.2: both are supported.
+        "netaddr>=0.7.19",
+        "pyroute2>=0.6.5",
+    ],
+    extras_require={
+        # systemd-python needs libsystemd headers to build; images without
+        # systemd run osconf without it (stderr logging, no sd_notify).
+        "systemd": ["systemd-python>=234"],
+        "test": ["pytest>=7", "hypothesis>=6", "ruff>=0.6", "mypy>=1.10,<1.18"],
+    },
+    entry_points={"console_scripts": ["osconf = osconf.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Operating System :: POSIX :: Linux",
+        "Topic :: System :: Systems Administration",
+    ],
+)
