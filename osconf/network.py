@@ -1,12 +1,12 @@
 """The network part of the plan: persisted configuration and live state.
 
 The persisted files come from the renderer of the target's network stack
-(`osconf.render`); the live state is set over netlink (`osconf.netlink`).
+(`osconf.render`); the live state is set over netlink (`osconf.live`, which
+alone loads pyroute2, and only when the plan is live).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from osconf.actions import Action
@@ -14,28 +14,16 @@ from osconf.model import OsConf
 
 if TYPE_CHECKING:
     from osconf.plan import Options, View
-    from osconf.system import System
-
-
-@dataclass(frozen=True)
-class NetworkIntent:
-    """The network os.conf asks for, carried in the plan."""
-
-    conf: OsConf
-
-    def describe(self) -> str:
-        parts = [
-            f"{nic.name} ({nic.mac or 'by name'}) {nic.cidr}"
-            + "".join(f", {r.destination} via {r.gateway}" for r in nic.routes)
-            for nic in self.conf.nics
-        ]
-        return f"network ({self.conf.network_type}): " + "; ".join(parts)
-
-    def execute(self, system: System) -> bool:
-        return False
 
 
 def network_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ...]:
     if not conf.nics:
         return ()
-    return (NetworkIntent(conf),)
+    from osconf.render import persist_actions
+
+    actions = list(persist_actions(conf, view, options))
+    if options.live:
+        from osconf.live import live_actions
+
+        actions.extend(live_actions(conf, view, options))
+    return tuple(actions)

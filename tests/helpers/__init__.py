@@ -1,0 +1,1 @@
+"""Shared test helpers (namespaces, tools); imported as `tests.helpers`."""
