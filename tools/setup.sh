@@ -16,8 +16,8 @@ if [ "${1:-}" = "--apt" ]; then
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "setup: installing Debian packages: ${missing[*]}" >&2
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 update -qq
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
 fi
 
