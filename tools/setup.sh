@@ -4,6 +4,7 @@
 #   tools/setup.sh --apt    first installs the Debian packages in tests/apt/*.txt
 # Needs root for --apt (apt-get); everything else stays inside the checkout.
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = "--apt" ]; then
