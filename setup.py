@@ -4,13 +4,19 @@ The runtime floor is Python 3.9 (Debian 11, Ubuntu 20.04 with its 3.8 excepted,
 CentOS 8 Stream's python39); no syntax newer than that is used.
 """
 
+import os
+
 from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as readme:
+    LONG_DESCRIPTION = readme.read()
 
 setup(
     name="osconf",
     version="0.1.0",
     description="First-boot agent for Alibaba Cloud ECS 'Customized Linux' images (os.conf)",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.9",
