@@ -28,6 +28,8 @@ class View(Protocol):
 
     def exists(self, path: str) -> bool: ...
 
+    def is_file(self, path: str) -> bool: ...
+
     def is_symlink(self, path: str) -> bool: ...
 
     def readlink(self, path: str) -> str: ...
@@ -70,7 +72,8 @@ def hostname_actions(view: View, conf: OsConf) -> list[Action]:
             "host name mapping",
         ),
     ]
-    if view.exists(SYSCONFIG_NETWORK):
+    # A file on the RHEL family; on SUSE the same path is a directory.
+    if view.is_file(SYSCONFIG_NETWORK):
         content = etcfiles.set_shell_variable(view.read_text(SYSCONFIG_NETWORK), "HOSTNAME", name)
         actions.append(WriteFile(SYSCONFIG_NETWORK, content, None, "HOSTNAME="))
     if view.is_live:

@@ -101,6 +101,9 @@ class System:
     def exists(self, path: str) -> bool:
         return self.host_path(self.resolve(path)).exists()
 
+    def is_file(self, path: str) -> bool:
+        return self.host_path(self.resolve(path)).is_file()
+
     def is_symlink(self, path: str) -> bool:
         return self.host_path(path).is_symlink()
 

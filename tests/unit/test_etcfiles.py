@@ -1,0 +1,47 @@
+"""Pure /etc editors: they change only the lines osconf owns."""
+
+from __future__ import annotations
+
+from osconf import etcfiles
+
+
+def test_hosts_replaces_the_debian_line_and_keeps_the_rest() -> None:
+    old = "127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n::1 localhost ip6-localhost\n# admin\n10.0.0.9 db\n"
+    new = etcfiles.hosts(old, "iZ1", "10.171.254.123")
+    assert new == (
+        "127.0.0.1\tlocalhost\n10.171.254.123\tiZ1\t# osconf\n::1 localhost ip6-localhost\n"
+        "# admin\n10.0.0.9 db\n"
+    )
+    # Applying again (new name, new address) replaces only osconf's own line.
+    again = etcfiles.hosts(new, "iZ2", "10.171.254.124")
+    assert again == new.replace("10.171.254.123\tiZ1", "10.171.254.124\tiZ2")
+
+
+def test_hosts_without_address_and_with_fqdn() -> None:
+    new = etcfiles.hosts("127.0.0.1 localhost\n", "web.example.com", None)
+    assert new == "127.0.0.1 localhost\n127.0.1.1\tweb.example.com web\t# osconf\n"
+
+
+def test_hosts_from_nothing() -> None:
+    assert etcfiles.hosts(None, "h", None) == "127.0.1.1\th\t# osconf\n"
+
+
+def test_shell_variable() -> None:
+    old = "NETWORKING=yes\nHOSTNAME=old\n"
+    assert etcfiles.set_shell_variable(old, "HOSTNAME", "new") == "NETWORKING=yes\nHOSTNAME=new\n"
+    assert etcfiles.set_shell_variable("A=1\n", "B", "x y") == 'A=1\nB="x y"\n'
+
+
+def test_resolv_conf_keeps_search_and_options() -> None:
+    old = "# gen\nsearch a.b\nnameserver 1.1.1.1\nnameserver 2.2.2.2\noptions rotate\n"
+    new = etcfiles.resolv_conf(old, ("7.7.7.7", "8.8.8.8"))
+    assert new == "# gen\nsearch a.b\nnameserver 7.7.7.7\nnameserver 8.8.8.8\noptions rotate\n"
+    assert etcfiles.resolv_conf(None, ("7.7.7.7",)) == "nameserver 7.7.7.7\n"
+
+
+def test_shadow() -> None:
+    old = "root:*:19000:0:99999:7:::\nbob:$6$x$y:19000:0:99999:7:::\n"
+    assert etcfiles.shadow_hash(old, "root") == "*"
+    assert etcfiles.shadow_hash(old, "nobody") is None
+    new = etcfiles.shadow_set_hash(old, "root", "$6$s$h", 20000)
+    assert new == "root:$6$s$h:20000:0:99999:7:::\nbob:$6$x$y:19000:0:99999:7:::\n"

@@ -1,0 +1,62 @@
+"""In-process SHA-512 crypt against independent implementations."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+
+import pytest
+
+from osconf.sha512crypt import sha512_crypt, verify
+
+# Vectors from the specification's test suite (Drepper, "Unix crypt using SHA-256/512").
+SPEC_VECTORS = [
+    ("$6$saltstring", "Hello world!",
+     "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"),
+    ("$6$rounds=10000$saltstringsaltstring", "Hello world!",
+     "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."),
+    ("$6$rounds=1400$anotherlongsaltstring", "a very much longer text to encrypt.  This one even stretches over morethan one line.",
+     "$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1"),
+    ("$6$rounds=10$roundstoolow", "the minimum number is still observed",
+     "$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("setting", "password", "expected"), SPEC_VECTORS)
+def test_specification_vectors(setting: str, password: str, expected: str) -> None:
+    parts = setting[3:].split("$")
+    rounds = int(parts[0].split("=")[1]) if parts[0].startswith("rounds=") else None
+    salt = parts[-1]
+    assert sha512_crypt(password, salt, rounds) == expected
+    assert verify(password, expected)
+    assert not verify(password + "x", expected)
+
+
+@pytest.mark.parametrize("password", ["qwer1234", "pässwörd ✓", "x" * 200, "a" * 64, "#:;$`'\""])
+def test_matches_libc(password: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        crypt = pytest.importorskip("crypt")
+    hashed = sha512_crypt(password)
+    assert crypt.crypt(password, hashed) == hashed
+
+
+def test_matches_openssl() -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl not installed")
+    result = subprocess.run(
+        [openssl, "passwd", "-6", "-salt", "abcdefgh", "-stdin"],
+        input="qwer1234\n", capture_output=True, text=True, check=True,
+    )
+    assert sha512_crypt("qwer1234", "abcdefgh") == result.stdout.strip()
+
+
+def test_random_salt_and_bad_input() -> None:
+    a, b = sha512_crypt("pw"), sha512_crypt("pw")
+    assert a != b and verify("pw", a) and verify("pw", b)
+    assert not verify("pw", "$1$md5$whatever") and not verify("pw", "*") and not verify("pw", "!")
+    assert not verify("pw", "$6$rounds=x$salt$hash")
+    with pytest.raises(ValueError):
+        sha512_crypt("pw", "bad salt!")
