@@ -25,6 +25,10 @@ MINIMAL_ROOT = {
     "etc/resolv.conf": "search example.internal\nnameserver 192.0.2.53\noptions timeout:2\n",
     "etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n'
     'VERSION_ID="12"\nID=debian\n',
+    # Home and shells exist so that `pwck -r -R` judges only the shadow file.
+    "root/.profile": "",
+    "bin/bash": "",
+    "usr/sbin/nologin": "",
 }
 
 
@@ -35,6 +39,9 @@ def make_root(base: Path, files: dict[str, str] | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
     os.chmod(base / "etc/shadow", 0o640)
+    for shell in ("bin/bash", "usr/sbin/nologin"):
+        if (base / shell).exists():
+            os.chmod(base / shell, 0o755)
     return base
 
 

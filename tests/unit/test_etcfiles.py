@@ -6,7 +6,10 @@ from osconf import etcfiles
 
 
 def test_hosts_replaces_the_debian_line_and_keeps_the_rest() -> None:
-    old = "127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n::1 localhost ip6-localhost\n# admin\n10.0.0.9 db\n"
+    old = (
+        "127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n::1 localhost ip6-localhost\n"
+        "# admin\n10.0.0.9 db\n"
+    )
     new = etcfiles.hosts(old, "iZ1", "10.171.254.123")
     assert new == (
         "127.0.0.1\tlocalhost\n10.171.254.123\tiZ1\t# osconf\n::1 localhost ip6-localhost\n"

@@ -10,17 +10,18 @@ import pytest
 
 from osconf.sha512crypt import sha512_crypt, verify
 
+LONG_TEXT = "a very much longer text to encrypt.  This one even stretches over morethan one line."
 # Vectors from the specification's test suite (Drepper, "Unix crypt using SHA-256/512").
 SPEC_VECTORS = [
     ("$6$saltstring", "Hello world!",
      "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"),
     ("$6$rounds=10000$saltstringsaltstring", "Hello world!",
      "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."),
-    ("$6$rounds=1400$anotherlongsaltstring", "a very much longer text to encrypt.  This one even stretches over morethan one line.",
+    ("$6$rounds=1400$anotherlongsaltstring", LONG_TEXT,
      "$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1"),
     ("$6$rounds=10$roundstoolow", "the minimum number is still observed",
      "$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX."),
-]  # fmt: skip
+]  # fmt: skip  # noqa: E501
 
 
 @pytest.mark.parametrize(("setting", "password", "expected"), SPEC_VECTORS)
@@ -48,7 +49,10 @@ def test_matches_openssl() -> None:
         pytest.skip("openssl not installed")
     result = subprocess.run(
         [openssl, "passwd", "-6", "-salt", "abcdefgh", "-stdin"],
-        input="qwer1234\n", capture_output=True, text=True, check=True,
+        input="qwer1234\n",
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert sha512_crypt("qwer1234", "abcdefgh") == result.stdout.strip()
 

@@ -42,8 +42,15 @@ def test_vpc_sample(samples: Path) -> None:
         hostname="iZ23r29djmjZ",
         password=Secret("qwer1234"),
         nics=(
-            Nic("eth0", 0, "00:8c:fa:5e:14:23", "10.171.254.123", 24, "10.171.254.1",
-                (Route("0.0.0.0/0", "10.171.254.1"),)),
+            Nic(
+                "eth0",
+                0,
+                "00:8c:fa:5e:14:23",
+                "10.171.254.123",
+                24,
+                "10.171.254.1",
+                (Route("0.0.0.0/0", "10.171.254.1"),),
+            ),
         ),
         dns=("7.7.7.7", "8.8.8.8"),
         classic=False,
@@ -135,7 +142,8 @@ def test_password_never_in_repr_or_errors() -> None:
 )
 def test_bad_values_name_key_and_line(key: str, value: str, message: str) -> None:
     data = text({key: value})
-    line = [n for n, l in enumerate(data.decode().splitlines(), 1) if l.startswith(key + "=")][0]
+    lines = data.decode().splitlines()
+    line = [n for n, text in enumerate(lines, 1) if text.startswith(key + "=")][0]
     found = problems_of(data)
     assert any(f"os.conf:{line}: error: {key}: " in f and message in f for f in found), found
 
@@ -170,14 +178,24 @@ def test_eth1_without_eth0() -> None:
 
 
 def test_default_route_on_two_nics_is_an_error() -> None:
-    data = text({"eth1_ip_addr": "42.120.74.105", "eth1_netmask": "24",
-                 "eth1_route": '"0.0.0.0/0 42.120.74.1"'})
+    data = text(
+        {
+            "eth1_ip_addr": "42.120.74.105",
+            "eth1_netmask": "24",
+            "eth1_route": '"0.0.0.0/0 42.120.74.1"',
+        }
+    )
     assert any("only one default route" in f for f in problems_of(data))
 
 
 def test_same_mac_twice_is_an_error() -> None:
-    data = text({"eth1_ip_addr": "42.120.74.105", "eth1_netmask": "24",
-                 "eth1_mac_addr": "00:8C:FA:5E:14:23"})
+    data = text(
+        {
+            "eth1_ip_addr": "42.120.74.105",
+            "eth1_netmask": "24",
+            "eth1_mac_addr": "00:8C:FA:5E:14:23",
+        }
+    )
     assert any("more than one NIC" in f for f in problems_of(data))
 
 
@@ -197,9 +215,14 @@ def test_warnings_do_not_stop() -> None:
 
 def test_normalisation() -> None:
     conf, _ = load(
-        text({"eth0_mac_addr": "00-8C-FA-5E-14-23", "eth0_netmask": "24",
-              "eth0_route": '" 10.0.0.0/8   10.171.254.1 ; 0.0.0.0/0 10.171.254.1 ; "',
-              "dns_nameserver": '"7.7.7.7,8.8.8.8 7.7.7.7 2001:DB8::1"'})
+        text(
+            {
+                "eth0_mac_addr": "00-8C-FA-5E-14-23",
+                "eth0_netmask": "24",
+                "eth0_route": '" 10.0.0.0/8   10.171.254.1 ; 0.0.0.0/0 10.171.254.1 ; "',
+                "dns_nameserver": '"7.7.7.7,8.8.8.8 7.7.7.7 2001:DB8::1"',
+            }
+        )
     )
     nic = conf.nics[0]
     assert nic.mac == "00:8c:fa:5e:14:23" and nic.netmask == "255.255.255.0"
@@ -213,8 +236,15 @@ def test_mixed_case_and_fqdn_hostnames() -> None:
 
 
 def test_any_nic_number() -> None:
-    conf, _ = load(text({"eth7_ip_addr": "192.168.7.2", "eth7_netmask": "24",
-                         "eth7_mac_addr": "00:8c:fa:5e:14:30"}))
+    conf, _ = load(
+        text(
+            {
+                "eth7_ip_addr": "192.168.7.2",
+                "eth7_netmask": "24",
+                "eth7_mac_addr": "00:8c:fa:5e:14:30",
+            }
+        )
+    )
     assert [n.name for n in conf.nics] == ["eth0", "eth7"]
     assert not conf.classic
 
