@@ -13,6 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
+
 def make_root(base: Path, files: dict[str, str] | None = None) -> Path:
     """A minimal image tree under `base`: a copy of samples/root (the files
     osconf's core edits, plus home and shells so `pwck` is satisfied),
