@@ -105,8 +105,13 @@ def _mac(value: str) -> str:
     return text
 
 
+def _decimal(text: str) -> bool:
+    # str.isdigit() is also true for "²" and "٢٤", which int() rejects or reads.
+    return text.isascii() and text.isdigit()
+
+
 def _prefixlen(value: str) -> int:
-    if value.isdigit() and len(value) <= 2:
+    if _decimal(value) and len(value) <= 2:
         bits = int(value)
         if 1 <= bits <= 32:
             return bits
@@ -125,7 +130,7 @@ def _cidr(text: str) -> str:
         raise _Invalid(f"route destination must be CIDR (address/prefix): {text!r}")
     address, _, bits = text.partition("/")
     address = _ipv4(address)
-    if not bits.isdigit() or len(bits) > 2 or int(bits) > 32:
+    if not _decimal(bits) or len(bits) > 2 or int(bits) > 32:
         raise _Invalid(f"route destination has a bad prefix length: {text!r}")
     network = netaddr.IPNetwork(f"{address}/{int(bits)}")
     if network.ip != network.network:

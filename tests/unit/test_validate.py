@@ -115,6 +115,9 @@ def test_password_never_in_repr_or_errors() -> None:
         ("eth0_netmask", "0.0.0.0", "leaves no subnet"),
         ("eth0_netmask", "33", "prefix length must be 1-32"),
         ("eth0_netmask", "255.255.255", "not a dotted IPv4"),
+        # Found by the fuzzer: str.isdigit() accepts these, int() does not (or reads 24).
+        ("eth0_netmask", "\u00b2", "not a dotted IPv4"),
+        ("eth0_netmask", "\u0662\u0664", "not a dotted IPv4"),
         ("eth0_mac_addr", "00:8c:fa:5e:14", "not a MAC"),
         ("eth0_mac_addr", "00:8c:fa:5e:14:zz", "not a MAC"),
         ("eth0_mac_addr", "01:00:5e:00:00:01", "multicast MAC"),
@@ -125,6 +128,7 @@ def test_password_never_in_repr_or_errors() -> None:
         ("eth0_route", '"10.0.0.1/8 10.171.254.1"', "host bits set"),
         ("eth0_route", '"10.0.0.0 10.171.254.1"', "must be CIDR"),
         ("eth0_route", '"10.0.0.0/33 10.171.254.1"', "bad prefix length"),
+        ("eth0_route", '"10.0.0.0/\u00b2 10.171.254.1"', "bad prefix length"),
         ("eth0_route", '"10.0.0.0/8 10.171.254.1 extra"', "must be 'destination gateway'"),
         ("eth0_route", '"10.0.0.0/8 gw"', "not a dotted IPv4"),
         ("eth0_route", '"10.0.0.0/8 10.171.254.1;10.0.0.0/8 10.171.254.2"', "listed twice"),
