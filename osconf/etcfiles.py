@@ -7,6 +7,7 @@ edits survive osconf.
 from __future__ import annotations
 
 MARK = "# osconf"
+_MISSING_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 def _lines(content: str | None) -> list[str]:
@@ -30,6 +31,9 @@ def hosts(content: str | None, hostname: str, address: str | None) -> str:
     """
     names = hostname if "." not in hostname else f"{hostname} {hostname.split('.')[0]}"
     ours = f"{address or '127.0.1.1'}\t{names}\t{MARK}"
+    if content is None:
+        # No file at all: a hosts file without localhost would break it.
+        content = _MISSING_HOSTS
     out: list[str] = []
     placed = False
     for line in _lines(content):

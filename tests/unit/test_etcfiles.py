@@ -25,8 +25,12 @@ def test_hosts_without_address_and_with_fqdn() -> None:
     assert new == "127.0.0.1 localhost\n127.0.1.1\tweb.example.com web\t# osconf\n"
 
 
-def test_hosts_from_nothing() -> None:
-    assert etcfiles.hosts(None, "h", None) == "127.0.1.1\th\t# osconf\n"
+def test_hosts_from_nothing_keeps_localhost_resolvable() -> None:
+    assert etcfiles.hosts(None, "h", None) == (
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\th\t# osconf\n"
+    )
+    # An empty file is the administrator's choice: only osconf's line is added.
+    assert etcfiles.hosts("", "h", None) == "127.0.1.1\th\t# osconf\n"
 
 
 def test_shell_variable() -> None:
