@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -27,6 +28,12 @@ BACKUP_DIR = "/var/lib/osconf/backup"
 KEEP_BACKUPS = 5
 _SELINUX_XATTR = "security.selinux"
 _MAX_LINKS = 40
+_TMP_MARK = ".osconf-tmp."
+# Test hook for fault injection (tests/integration/test_faults.py): with
+# OSCONF_TEST_KILL_IN_WRITE=N the process SIGKILLs itself in its Nth file
+# write, after the new content is synced to the temporary file and before
+# the rename that makes it visible.
+KILL_IN_WRITE_VARIABLE = "OSCONF_TEST_KILL_IN_WRITE"
 
 
 class System:
@@ -37,6 +44,8 @@ class System:
     ) -> None:
         self.root = Path(os.path.abspath(os.fspath(root)))
         self.keep_backups = keep_backups
+        self._kill_in_write = int(os.environ.get(KILL_IN_WRITE_VARIABLE) or 0)
+        self._writes = 0
 
     def __repr__(self) -> str:
         return f"System(root={str(self.root)!r})"
@@ -140,8 +149,9 @@ class System:
                 return False
             self.backup(real)
         host.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(host)
         new_mode = mode if mode is not None else (stat.S_IMODE(st.st_mode) if st else 0o644)
-        tmp = host.parent / f".{host.name}.osconf-tmp.{os.getpid()}"
+        tmp = host.parent / f".{host.name}{_TMP_MARK}{os.getpid()}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             try:
@@ -156,6 +166,9 @@ class System:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            self._writes += 1
+            if self._writes == self._kill_in_write:
+                os.kill(os.getpid(), signal.SIGKILL)
             os.replace(tmp, host)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -202,18 +215,28 @@ class System:
         target = f"{folder}/{stamp}"
         host_folder = self.host_path(folder)
         host_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Written under a dot name and renamed, so that a run killed midway
+        # never leaves a truncated copy posing as a backup.
+        tmp = host_folder / f".{stamp}{_TMP_MARK}{os.getpid()}"
         # The backup of /etc/shadow is as secret as the file: never wider than 0600.
-        fd = os.open(
-            self.host_path(target), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
-        )
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
-            os.write(fd, data)
-            os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o600)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        old = sorted(os.listdir(host_folder))
-        for name in old[: max(0, len(old) - self.keep_backups)]:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o600)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.host_path(target))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        names = sorted(os.listdir(host_folder))
+        stale = [n for n in names if n.startswith(".") and _TMP_MARK in n]
+        kept = [n for n in names if n not in stale]
+        for name in stale + kept[: max(0, len(kept) - self.keep_backups)]:
             (host_folder / name).unlink()
         _fsync_dir(host_folder)
         return target
@@ -252,6 +275,15 @@ class System:
         socket.sethostname(name)
         log.info("set the running host name to %s", name)
         return True
+
+
+def _remove_stale_temporaries(host: Path) -> None:
+    """Removes what a killed run left of its temporary copies of `host`."""
+    prefix = f".{host.name}{_TMP_MARK}"
+    for name in os.listdir(host.parent):
+        if name.startswith(prefix):
+            os.unlink(host.parent / name)
+            log.debug("removed a stale temporary file %s", name)
 
 
 def _copy_label(source: Path, fd: int) -> None:
