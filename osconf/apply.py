@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,6 +49,8 @@ def execute(plan: Plan, system: System) -> Report:
     for number, action in enumerate(plan.actions, start=1):
         _run(action, system, report)
         if number == kill_after:
+            import signal
+
             os.kill(os.getpid(), signal.SIGKILL)
     return report
 

@@ -8,7 +8,6 @@ in an address library.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -41,6 +40,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # loads OpenSSL: only where secrets are compared
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:

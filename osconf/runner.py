@@ -10,14 +10,17 @@ from __future__ import annotations
 import base64
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from osconf import log as oslog
-from osconf.apply import Report, execute
 from osconf.errors import LocateError
-from osconf.model import OsConf
-from osconf.plan import Options, Plan, make_plan
-from osconf.system import System
 from osconf.validate import load
+
+if TYPE_CHECKING:
+    from osconf.apply import Report
+    from osconf.model import OsConf
+    from osconf.plan import Options, Plan
+    from osconf.system import System
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +55,18 @@ def load_conf(path: Path) -> OsConf:
     return conf
 
 
+# The planner and the executor are imported where used, so that `osconf
+# validate` loads neither (start-up time is the product's cost at every boot).
+
+
 def plan_for(conf: OsConf, system: System, options: Options) -> Plan:
+    from osconf.plan import make_plan
+
     return make_plan(conf, system, options)
 
 
 def apply_conf(conf: OsConf, system: System, options: Options) -> Report:
+    from osconf.apply import execute
+
     plan = plan_for(conf, system, options)
     return execute(plan, system)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import signal
-import socket
 import stat
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class System:
                 os.close(fd)
             self._writes += 1
             if self._writes == self._kill_in_write:
-                os.kill(os.getpid(), signal.SIGKILL)
+                _kill_self()
             os.replace(tmp, host)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -254,6 +255,8 @@ class System:
 
         Secrets go on `stdin`, never in `argv` (argv is world-readable).
         """
+        import subprocess  # only the live path runs programs: keep it off the boot path
+
         log.debug("running %s", " ".join(argv))
         result = subprocess.run(
             list(argv), input=stdin, capture_output=True, check=False, timeout=timeout
@@ -270,11 +273,20 @@ class System:
         if not self.is_live:
             log.info("not setting the running host name: target root is %s", self.root)
             return False
+        import socket
+
         if socket.gethostname() == name:
             return False
         socket.sethostname(name)
         log.info("set the running host name to %s", name)
         return True
+
+
+def _kill_self() -> None:
+    """The fault-injection hooks' SIGKILL (see KILL_IN_WRITE_VARIABLE)."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _remove_stale_temporaries(host: Path) -> None:
