@@ -2,7 +2,7 @@
 # The long fuzz run of the parser and validator (tests/unit/test_fuzz.py):
 # every property with the hypothesis profile `fuzz-long` (20,000 examples
 # each, 7 properties: over 100,000 inputs). Prints per-property statistics
-# and the total. Takes about 15-30 minutes on two cores; run it by hand:
+# and the total. Takes about 5 minutes on two cores; run it by hand:
 #   bench/fuzz.sh            (uses .venv/bin/python; PYTHON=... to override)
 set -euo pipefail
 cd "$(dirname "$0")/.."
