@@ -20,6 +20,10 @@ import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from osconf.netlink import Netlink
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ class System:
     ) -> None:
         self.root = Path(os.path.abspath(os.fspath(root)))
         self.keep_backups = keep_backups
+        self._netlink: Netlink | None = None
 
     def __repr__(self) -> str:
         return f"System(root={str(self.root)!r})"
@@ -241,6 +246,19 @@ class System:
                 result.returncode, argv[0], stderr=detail[-1] if detail else ""
             )
         return result
+
+    def netlink(self) -> Netlink:
+        """The kernel's network state in the current network namespace.
+
+        Opened on first use: pyroute2 is imported only on the live path.
+        With `--live --root DIR` files go under DIR while this still acts on
+        the namespace osconf runs in (how tests and `ip netns exec` use it).
+        """
+        if self._netlink is None:
+            from osconf.netlink import Netlink
+
+            self._netlink = Netlink()
+        return self._netlink
 
     def set_live_hostname(self, name: str) -> bool:
         """Sets the running kernel's host name; only when the target is live."""
