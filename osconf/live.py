@@ -84,14 +84,13 @@ def _has_address(addresses: list[Address], address: str, prefixlen: int) -> bool
     return any(a.address == address and a.prefixlen == prefixlen for a in addresses)
 
 
-def _has_route(routes: list[KernelRoute], link: Link, route: Route) -> bool:
-    return any(
-        r.destination == route.destination
-        and r.gateway == route.gateway
-        and r.oif == link.index
-        and r.metric == 0
-        for r in routes
-    )
+def _route_keys(routes: list[KernelRoute]) -> set[tuple[str, str | None, int | None]]:
+    """The metric-0 routes as a set, for constant-time look-ups (1,000 routes)."""
+    return {(r.destination, r.gateway, r.oif) for r in routes if r.metric == 0}
+
+
+def _has_route(keys: set[tuple[str, str | None, int | None]], link: Link, route: Route) -> bool:
+    return (route.destination, route.gateway, link.index) in keys
 
 
 def _find(netlink: Netlink, name: str, mac: str | None, timeout: float) -> Link:
@@ -137,7 +136,7 @@ class ConfigureNic:
             netlink.replace_address(link, self.address, self.prefixlen)
             changed = True
         cidr = f"{self.address}/{self.prefixlen}"
-        routes = netlink.routes()
+        routes = _route_keys(netlink.routes())
         for route in self.routes:
             if not _has_route(routes, link, route):
                 onlink = not _in_subnet(route.gateway, cidr)
@@ -151,7 +150,7 @@ class ConfigureNic:
     def _verify(self, netlink: Netlink, link: Link) -> None:
         if not _has_address(netlink.addresses(link.index), self.address, self.prefixlen):
             raise OSError(f"{self.name}: {self.address}/{self.prefixlen} is not on {link.name}")
-        routes = netlink.routes()
+        routes = _route_keys(netlink.routes())
         missing = [r.destination for r in self.routes if not _has_route(routes, link, r)]
         if missing:
             raise OSError(f"{self.name}: routes missing on {link.name}: {', '.join(missing)}")
@@ -173,12 +172,12 @@ class SetDefaultRoute:
         netlink = system.netlink()
         link = _find(netlink, self.name, self.mac, self.timeout)
         route = Route("0.0.0.0/0", self.gateway)
-        if _has_route(netlink.routes(), link, route):
+        if _has_route(_route_keys(netlink.routes()), link, route):
             return False
         addresses = netlink.addresses(link.index)
         onlink = not any(_in_subnet(self.gateway, f"{a.address}/{a.prefixlen}") for a in addresses)
         netlink.replace_route(link, route.destination, route.gateway, onlink)
-        if not _has_route(netlink.routes(), link, route):
+        if not _has_route(_route_keys(netlink.routes()), link, route):
             raise OSError(f"the default route via {self.gateway} is not in place")
         log.info("live: default route via %s dev %s", self.gateway, link.name)
         return True
@@ -218,7 +217,7 @@ class RemoveStale:
             return False  # the NIC is gone, and with it what was on it
         self._check_replacements(netlink)
         changed = False
-        routes = netlink.routes()
+        routes = _route_keys(netlink.routes())
         for route in self.routes:
             if _has_route(routes, link, route):
                 netlink.delete_route(link, route.destination, route.gateway)
@@ -281,7 +280,8 @@ class RecordNetworkState:
         return f"record the live network osconf manages in {netstate.STATE_FILE}"
 
     def execute(self, system: System) -> bool:
-        leftovers = self._leftovers(system.netlink()) if self.previous else ()
+        gone = netstate.stale(self.previous, self.wanted)
+        leftovers = self._leftovers(system.netlink(), gone) if gone else ()
         merged = {state.key: state for state in self.wanted}
         for left in leftovers:
             base = merged.get(left.key, NicState(left.mac, left.name))
@@ -290,14 +290,14 @@ class RecordNetworkState:
             )
         return system.write_file(netstate.STATE_FILE, netstate.dumps(tuple(merged.values())))
 
-    def _leftovers(self, netlink: Netlink) -> tuple[NicState, ...]:
+    def _leftovers(self, netlink: Netlink, gone: tuple[NicState, ...]) -> tuple[NicState, ...]:
         from osconf.netlink import pick_link
 
         links = netlink.links()
         addresses = netlink.addresses()
-        routes = netlink.routes()
+        routes = _route_keys(netlink.routes())
         out = []
-        for old in netstate.stale(self.previous, self.wanted):
+        for old in gone:
             link = pick_link(links, old.mac, old.name)
             if link is None:
                 continue
