@@ -44,10 +44,11 @@ class View(Protocol):
 
 @dataclass(frozen=True)
 class Options:
-    """How to apply: live network work, stack override."""
+    """How to apply: live network work, stack override, NIC wait."""
 
     live: bool = False
     network_stack: str | None = None
+    nic_timeout: float = 30.0  # seconds to wait for a NIC that has not appeared yet
 
 
 @dataclass(frozen=True)

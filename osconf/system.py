@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import subprocess
 
+    from osconf.netlink import Netlink
+
 log = logging.getLogger(__name__)
 
 BACKUP_DIR = "/var/lib/osconf/backup"
@@ -47,6 +49,7 @@ class System:
         self.keep_backups = keep_backups
         self._kill_in_write = int(os.environ.get(KILL_IN_WRITE_VARIABLE) or 0)
         self._writes = 0
+        self._netlink: Netlink | None = None
 
     def __repr__(self) -> str:
         return f"System(root={str(self.root)!r})"
@@ -267,6 +270,19 @@ class System:
                 result.returncode, argv[0], stderr=detail[-1] if detail else ""
             )
         return result
+
+    def netlink(self) -> Netlink:
+        """The kernel's network state in the current network namespace.
+
+        Opened on first use: pyroute2 is imported only on the live path.
+        With `--live --root DIR` files go under DIR while this still acts on
+        the namespace osconf runs in (how tests and `ip netns exec` use it).
+        """
+        if self._netlink is None:
+            from osconf.netlink import Netlink
+
+            self._netlink = Netlink()
+        return self._netlink
 
     def set_live_hostname(self, name: str) -> bool:
         """Sets the running kernel's host name; only when the target is live."""

@@ -25,13 +25,34 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     live.add_argument(
         "--no-live", dest="live", action="store_false", help="do not touch the running network"
     )
+    parser.add_argument(
+        "--nic-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long the live step waits for a NIC to appear (default: 30)",
+    )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return seconds
 
 
 def options(args: argparse.Namespace, system: System) -> Options:
     from osconf.plan import Options
 
     live = system.is_live if args.live is None else bool(args.live)
-    return Options(live=live, network_stack=getattr(args, "network_stack", None))
+    return Options(
+        live=live,
+        network_stack=getattr(args, "network_stack", None),
+        nic_timeout=getattr(args, "nic_timeout", 30.0),
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
