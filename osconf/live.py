@@ -232,7 +232,7 @@ class RemoveStale:
         link = pick_link(netlink.links(), self.mac, self.name)
         if link is None:
             return False  # the NIC is gone, and with it what was on it
-        self._check_replacements(netlink)
+        self._check_replacements(netlink, link)
         changed = False
         routes = _route_keys(netlink.routes())
         for route in self.routes:
@@ -262,8 +262,8 @@ class RemoveStale:
             changed = True
         return changed
 
-    def _check_replacements(self, netlink: Netlink) -> None:
-        addresses = netlink.addresses()
+    def _check_replacements(self, netlink: Netlink, link: Link) -> None:
+        addresses = netlink.addresses(link.index)
         if self.keep_address is not None:
             address, prefixlen = self.keep_address.split("/")
             if not _has_address(addresses, address, int(prefixlen)):
