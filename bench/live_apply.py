@@ -4,7 +4,8 @@
 
 1. The whole `osconf apply --live` process for the classic sample, in a
    fresh guest namespace each run (so every run really configures two NICs),
-   pyroute2's import included: median and spread of N runs.
+   pyroute2's import included: median and spread of N runs; then the same
+   with `--no-live` (files only), to show what the live step adds.
 2. Route scaling: one NIC with 1, 10, 100 and 1,000 routes, timing only the
    live actions in-process (one apply on a fresh NIC, then the no-change
    re-apply). os.conf lines are capped at 8 KiB, so the routes are built as
@@ -35,7 +36,7 @@ MAC0 = "00:8c:fa:5e:14:23"
 MAC1 = "00:8c:fa:5e:14:24"
 
 
-def whole_process(runs: int) -> list[float]:
+def whole_process(runs: int, live: bool = True) -> list[float]:
     times = []
     for _ in range(runs):
         with Lab() as lab, tempfile.TemporaryDirectory() as tmp:
@@ -43,7 +44,7 @@ def whole_process(runs: int) -> list[float]:
             lab.add_nic("ens6", MAC1, "42.120.74.1/24")
             root = make_root(Path(tmp) / "root")
             argv = ["ip", "netns", "exec", lab.guest.name, sys.executable, "-m", "osconf"]
-            argv += ["-q", "apply", "--live", "--root", str(root)]
+            argv += ["-q", "apply", "--live" if live else "--no-live", "--root", str(root)]
             argv += ["--conf", str(SAMPLES / "classic.conf")]
             start = time.perf_counter()
             subprocess.run(argv, check=True, cwd=REPO)
@@ -91,12 +92,13 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark creates network namespaces")
-    times = whole_process(args.runs)
-    print(
-        f"classic sample, whole process, {len(times)} runs: "
-        f"median {statistics.median(times) * 1000:.0f} ms, "
-        f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
-    )
+    for live in (True, False):
+        times = whole_process(args.runs, live)
+        print(
+            f"classic sample, whole process, {'--live' if live else '--no-live'}, "
+            f"{len(times)} runs: median {statistics.median(times) * 1000:.0f} ms, "
+            f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+        )
     print("routes   first apply   re-apply (no change)")
     for count, first, again in scaling([1, 10, 100, 1000]):
         print(f"{count:>6}   {first * 1000:>8.1f} ms   {again * 1000:>8.1f} ms")

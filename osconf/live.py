@@ -80,6 +80,21 @@ def _in_subnet(address: str, cidr: str) -> bool:
     return value(address) & mask == value(network) & mask
 
 
+def broadcast(address: str, prefixlen: int) -> str | None:
+    """The subnet's broadcast address, as every network stack sets it.
+
+    Without it the kernel's address differs from the one the running manager
+    (systemd-networkd, NetworkManager) would configure, and a manager that
+    then tries to "fix" it can loop. /31 and /32 have none (RFC 3021).
+    """
+    if prefixlen > 30:
+        return None
+    a, b, c, d = (int(o) for o in address.split("."))
+    value = (a << 24) | (b << 16) | (c << 8) | d
+    value |= (1 << (32 - prefixlen)) - 1
+    return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+
+
 def _has_address(addresses: list[Address], address: str, prefixlen: int) -> bool:
     return any(a.address == address and a.prefixlen == prefixlen for a in addresses)
 
@@ -133,7 +148,9 @@ class ConfigureNic:
         ]
         # A lease with a lifetime would expire: replacing makes it permanent.
         if not any(a.permanent for a in current):
-            netlink.replace_address(link, self.address, self.prefixlen)
+            netlink.replace_address(
+                link, self.address, self.prefixlen, broadcast(self.address, self.prefixlen)
+            )
             changed = True
         cidr = f"{self.address}/{self.prefixlen}"
         routes = _route_keys(netlink.routes())
@@ -215,7 +232,7 @@ class RemoveStale:
         link = pick_link(netlink.links(), self.mac, self.name)
         if link is None:
             return False  # the NIC is gone, and with it what was on it
-        self._check_replacements(netlink)
+        self._check_replacements(netlink, link)
         changed = False
         routes = _route_keys(netlink.routes())
         for route in self.routes:
@@ -245,8 +262,8 @@ class RemoveStale:
             changed = True
         return changed
 
-    def _check_replacements(self, netlink: Netlink) -> None:
-        addresses = netlink.addresses()
+    def _check_replacements(self, netlink: Netlink, link: Link) -> None:
+        addresses = netlink.addresses(link.index)
         if self.keep_address is not None:
             address, prefixlen = self.keep_address.split("/")
             if not _has_address(addresses, address, int(prefixlen)):

@@ -136,9 +136,14 @@ class Netlink:
             self._ipr.link("set", index=link.index, state="up")
         self.changes += 1
 
-    def replace_address(self, link: Link, address: str, prefixlen: int) -> None:
+    def replace_address(
+        self, link: Link, address: str, prefixlen: int, broadcast: str | None
+    ) -> None:
+        spec: dict[str, Any] = {"index": link.index, "address": address, "prefixlen": prefixlen}
+        if broadcast is not None:
+            spec["broadcast"] = broadcast
         with _errors(f"set {address}/{prefixlen} on {link.name}"):
-            self._ipr.addr("replace", index=link.index, address=address, prefixlen=prefixlen)
+            self._ipr.addr("replace", **spec)
         self.changes += 1
 
     def delete_address(self, link: Link, address: str, prefixlen: int) -> None:

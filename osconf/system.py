@@ -279,9 +279,12 @@ class System:
         the namespace osconf runs in (how tests and `ip netns exec` use it).
         """
         if self._netlink is None:
+            import atexit
+
             from osconf.netlink import Netlink
 
             self._netlink = Netlink()
+            atexit.register(self._netlink.close)
         return self._netlink
 
     def set_live_hostname(self, name: str) -> bool:

@@ -9,6 +9,7 @@ its gateways.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from osconf.errors import ExitCode
-from tests.conftest import SAMPLES, make_root
+from tests.conftest import REPO, SAMPLES, make_root
 from tests.helpers.livenet import Lab, Monitor
 from tests.helpers.tools import require_root, require_tool
 
@@ -185,3 +186,45 @@ def test_a_thousand_routes(lab: Lab, root: Path, tmp_path: Path) -> None:
     with Monitor(lab.guest) as again:
         apply(lab, root, conf)
     assert again.events == []
+
+
+UDEV_CHILD = """
+import os, sys
+from osconf.netlink import Netlink
+data, control = sys.argv[1], sys.argv[2]
+netlink = Netlink(udev_data=data, udev_control=control)
+link = netlink.find_link("00:8c:fa:5e:14:23", "eth0", float(sys.argv[3]))
+print(link.name if link else "-", os.path.exists(f"{data}/n{link.index}") if link else "-")
+"""
+
+
+def test_nic_not_yet_processed_by_udev_is_waited_for(lab: Lab, tmp_path: Path) -> None:
+    """While udev runs, a NIC it has not processed (maybe about to rename) is left alone."""
+    lab.add_nic("ens5", MAC0, f"{GW0}/24")
+    index = json.loads(lab.guest.ip("-j", "link", "show", "dev", "ens5"))[0]["ifindex"]
+    data, control = tmp_path / "data", tmp_path / "control"
+    data.mkdir()
+    control.touch()
+
+    def udev_done_later() -> None:
+        time.sleep(1.5)
+        (data / f"n{index}").touch()
+
+    done = threading.Thread(target=udev_done_later)
+    done.start()
+    try:
+        waited = lab.guest.run(
+            [sys.executable, "-c", UDEV_CHILD, str(data), str(control), "30"], cwd=REPO
+        )
+    finally:
+        done.join()
+    # It returned only once udev had recorded the NIC.
+    assert waited.stdout.split() == ["ens5", "True"]
+    # Processed already: no wait. Never processed: used anyway at the deadline.
+    ready = lab.guest.run(
+        [sys.executable, "-c", UDEV_CHILD, str(data), str(control), "30"], cwd=REPO
+    )
+    assert ready.stdout.split() == ["ens5", "True"]
+    (data / f"n{index}").unlink()
+    late = lab.guest.run([sys.executable, "-c", UDEV_CHILD, str(data), str(control), "1"], cwd=REPO)
+    assert late.stdout.split() == ["ens5", "False"]

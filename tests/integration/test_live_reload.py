@@ -40,15 +40,34 @@ LinkLocalAddressing=no
 IPv6AcceptRA=no
 """
 
+# The system bus without service activation: a second, bus-activated
+# networkd racing the one started here would make the test meaningless.
+BUS_CONFIG = """\
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+"""
+
 SCRIPT = """\
 set -eu
+{python} -m osconf -q apply --live --root {root} --conf {old_conf}
 mount --bind {tmp}/run-dbus /run/dbus
 mount --bind {tmp}/run-systemd /run/systemd
 mount --bind {tmp}/network /etc/systemd/network
 mount -o remount,ro /sys
 mkdir -p /run/systemd/netif
 chown systemd-network: /run/systemd /run/systemd/netif
-{dbus} --system --nofork --nopidfile & dbus=$!
+{dbus} --config-file={tmp}/bus.conf --nofork --nopidfile & dbus=$!
 sleep 0.5
 {networkd} 2>{tmp}/networkd.log & networkd=$!
 monitor=
@@ -64,7 +83,7 @@ configured
 ip -o monitor link > {tmp}/monitor.log & monitor=$!
 sleep 0.3
 printf '%s' '{new_network}' > {tmp}/network/50-osconf.network
-{python} -m osconf -q apply --live --root {root} --conf {conf}
+{python} -m osconf -q apply --live --root {root} --conf {new_conf}
 {python} -c '{reload}'
 configured
 networkctl status ens5 > {tmp}/status.log
@@ -104,11 +123,14 @@ def test_networkd_reload_takes_the_new_address_without_bouncing(lab: Lab, tmp_pa
     lab.add_nic("ens5", MAC0, "10.171.254.1/24")
     for name in ("run-dbus", "run-systemd", "network"):
         (tmp_path / name).mkdir()
+    (tmp_path / "bus.conf").write_text(BUS_CONFIG)
     (tmp_path / "network/50-osconf.network").write_text(
         NETWORK.format(mac=MAC0, cidr="10.171.254.123/24")
     )
-    conf = tmp_path / "os.conf"
-    conf.write_text((SAMPLES / "vpc.conf").read_text().replace("10.171.254.123", "10.171.254.200"))
+    new_conf = tmp_path / "os.conf"
+    new_conf.write_text(
+        (SAMPLES / "vpc.conf").read_text().replace("10.171.254.123", "10.171.254.200")
+    )
     script = SCRIPT.format(
         tmp=tmp_path,
         dbus=dbus,
@@ -116,7 +138,8 @@ def test_networkd_reload_takes_the_new_address_without_bouncing(lab: Lab, tmp_pa
         new_network=NETWORK.format(mac=MAC0, cidr="10.171.254.200/24"),
         python=sys.executable,
         root=make_root(tmp_path / "root"),
-        conf=conf,
+        old_conf=SAMPLES / "vpc.conf",
+        new_conf=new_conf,
         reload=RELOAD,
     )
     result = lab.guest.run(

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from osconf import netstate
-from osconf.live import ConfigureNic, RecordNetworkState, RemoveStale, SetDefaultRoute, live_actions
+from osconf.live import (
+    ConfigureNic,
+    RecordNetworkState,
+    RemoveStale,
+    SetDefaultRoute,
+    broadcast,
+    live_actions,
+)
 from osconf.model import OsConf, Route
 from osconf.netlink import Link, pick_link
 from osconf.netstate import NicState
@@ -165,3 +172,17 @@ def test_nic_timeout_argument(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "not a number of seconds" in bad.stderr
     bad = run_osconf("apply", "--root", str(tmp_path), "--conf", str(conf), "--nic-timeout", "-1")
     assert bad.returncode == 2 and "between 0 and 3600" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "prefixlen", "expected"),
+    [
+        ("10.171.254.123", 24, "10.171.254.255"),
+        ("172.16.5.9", 20, "172.16.15.255"),
+        ("10.0.0.1", 30, "10.0.0.3"),
+        ("10.0.0.1", 31, None),
+        ("10.0.0.1", 32, None),
+    ],
+)
+def test_broadcast(address: str, prefixlen: int, expected: str | None) -> None:
+    assert broadcast(address, prefixlen) == expected
