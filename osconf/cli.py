@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from osconf import __version__
 from osconf.errors import ConfigError, ExitCode, OsconfError
 
-COMMANDS = ("apply", "plan", "validate")
+COMMANDS = ("apply", "plan", "validate", "locate", "status", "watch", "install")
 
 log = logging.getLogger("osconf")
 

@@ -44,6 +44,13 @@ def register_secret(*values: str) -> None:
     SECRETS.secrets.update(v for v in values if len(v) > 3)
 
 
+def mask(text: str) -> str:
+    """`text` with every registered secret replaced by a mask."""
+    for secret in SECRETS.secrets:
+        text = text.replace(secret, _MASK)
+    return text
+
+
 def under_systemd() -> bool:
     return "INVOCATION_ID" in os.environ or "JOURNAL_STREAM" in os.environ
 

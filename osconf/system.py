@@ -131,12 +131,15 @@ class System:
 
     # -- writing --------------------------------------------------------------
 
-    def write_file(self, path: str, data: bytes | str, mode: int | None = None) -> bool:
+    def write_file(
+        self, path: str, data: bytes | str, mode: int | None = None, backup: bool = True
+    ) -> bool:
         """Atomically replaces `path` (links followed) if its content differs.
 
         Returns False when the content was already `data` (nothing touched).
         New files get `mode` (default 0644); replaced files keep their mode,
-        owner and SELinux label unless `mode` is given.
+        owner and SELinux label unless `mode` is given. `backup=False` is for
+        osconf's own records, whose history is kept inside them.
         """
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -151,7 +154,8 @@ class System:
                 raise IsADirectoryError(errno.EISDIR, "not a regular file", real)
             if host.read_bytes() == data and (mode is None or stat.S_IMODE(st.st_mode) == mode):
                 return False
-            self.backup(real)
+            if backup:
+                self.backup(real)
         host.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(host)
         new_mode = mode if mode is not None else (stat.S_IMODE(st.st_mode) if st else 0o644)

@@ -7,13 +7,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from osconf.lifecycle import Settings
     from osconf.plan import Options
     from osconf.system import System
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default="/", help="target root directory (default: /)")
-    parser.add_argument("--conf", type=Path, required=True, help="the os.conf to apply")
+    parser.add_argument(
+        "--conf",
+        type=Path,
+        help="an os.conf file to use as it is (kept afterwards); default: the platform's "
+        "aliyun_custom_image/os.conf on the first partition (deleted once applied)",
+    )
+    parser.add_argument(
+        "--partition",
+        metavar="SPEC",
+        help="the first partition as LABEL=..., UUID=... or /dev/...; default: "
+        "partition= in /etc/osconf.conf under the root, else partition 1 of the disk holding /",
+    )
     live = parser.add_mutually_exclusive_group()
     live.add_argument(
         "--live",
@@ -58,7 +70,24 @@ def options(args: argparse.Namespace, system: System) -> Options:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("apply", help="apply an os.conf to the target")
     add_target_arguments(parser)
+    register_lock(parser)
     parser.set_defaults(run=run)
+
+
+def register_lock(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to wait for another osconf run to finish (default: 120)",
+    )
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    from osconf.lifecycle import Settings
+
+    return Settings(partition=args.partition, lock_timeout=getattr(args, "lock_timeout", 120.0))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
 
     log = logging.getLogger("osconf")
     system = System(args.root)
+    if args.conf is None:
+        from osconf import lifecycle
+
+        return lifecycle.run(system, options(args, system), settings(args))
     conf = load_conf(args.conf)
     report = apply_conf(conf, system, options(args, system))
     report.raise_for_failures()

@@ -18,7 +18,16 @@ def run(args: argparse.Namespace) -> int:
     from osconf.system import System
 
     system = System(args.root)
-    conf = load_conf(args.conf)
+    if args.conf is not None:
+        conf = load_conf(args.conf)
+    else:
+        from osconf.lifecycle import platform_file
+
+        with platform_file(system, apply_command.settings(args), writable=False) as path:
+            if path is None:
+                print("no os.conf on the first partition: nothing to do")
+                return 0
+            conf = load_conf(path)
     plan = plan_for(conf, system, apply_command.options(args, system))
     for line in plan.describe():
         print(line)

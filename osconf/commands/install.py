@@ -1,0 +1,43 @@
+"""`osconf install` / `osconf uninstall`: boot hooks into an image tree."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "install", help="install and enable the boot service (or SysV script) in an image"
+    )
+    parser.add_argument("--root", default="/", help="the image tree (default: /)")
+    parser.add_argument(
+        "--partition",
+        metavar="SPEC",
+        help="record the first partition as LABEL=..., UUID=... or /dev/... in "
+        "/etc/osconf.conf (default: its UUID when it can be told, else automatic at boot)",
+    )
+    parser.set_defaults(run=run_install)
+    remove = sub.add_parser("uninstall", help="remove what install added")
+    remove.add_argument("--root", default="/", help="the image tree (default: /)")
+    remove.set_defaults(run=run_uninstall)
+
+
+def run_install(args: argparse.Namespace) -> int:
+    from osconf.install import install, prepare_partition
+    from osconf.system import System
+
+    system = System(args.root)
+    partition = args.partition or prepare_partition(system)
+    for line in install(system, partition):
+        print(line)
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    from osconf.install import uninstall
+    from osconf.system import System
+
+    lines = uninstall(System(args.root))
+    for line in lines or ["nothing to remove"]:
+        print(line)
+    return 0

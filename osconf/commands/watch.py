@@ -1,0 +1,34 @@
+"""`osconf watch`: apply a new os.conf that appears while the system runs."""
+
+from __future__ import annotations
+
+import argparse
+
+from osconf.commands import apply as apply_command
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("watch", help="re-apply whenever a new os.conf appears")
+    parser.add_argument("--root", default="/", help=argparse.SUPPRESS)
+    parser.add_argument("--partition", metavar="SPEC", help="LABEL=..., UUID=... or /dev/...")
+    parser.add_argument(
+        "--interval", type=float, default=10.0, metavar="SECONDS",
+        help="how often to look (default 10; when the partition is not mounted by the "
+        "system, it is mounted read-only for each look)",
+    )  # fmt: skip
+    parser.add_argument("--once", action="store_true", help="look once, then exit")
+    parser.set_defaults(run=run, live=None, conf=None, nic_timeout=30.0, lock_timeout=120.0)
+
+
+def run(args: argparse.Namespace) -> int:
+    from osconf.system import System
+    from osconf.watch import watch
+
+    system = System(args.root)
+    return watch(
+        system,
+        apply_command.options(args, system),
+        apply_command.settings(args),
+        args.interval,
+        args.once,
+    )

@@ -1,0 +1,175 @@
+"""`osconf install`/`uninstall`: put osconf's boot hooks into an image tree.
+
+systemd images get `osconf.service` (boot) and `osconf-watch.service`
+(settings changed while running), enabled by the same symlinks
+`systemctl enable` makes; images without systemd get the SysV script with
+rc.d links. The first partition's UUID is recorded in /etc/osconf.conf when
+osconf can tell which it is, and `aliyun_custom_image/` is created on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from osconf.errors import LocateError
+
+if TYPE_CHECKING:
+    from osconf.system import System
+
+log = logging.getLogger(__name__)
+
+UNITS = ("osconf.service", "osconf-watch.service")
+UNIT_DIR = "/etc/systemd/system"
+WANTS = "/etc/systemd/system/multi-user.target.wants"
+INITSCRIPT = "/etc/init.d/osconf"
+RUNLEVELS = ("2", "3", "4", "5")
+# Before the network (CentOS 6: S10network; Debian: S01networking via insserv).
+RC_LINK = "S09osconf"
+CONFIG_FILE = "/etc/osconf.conf"
+EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "/bin/osconf")
+
+
+def asset_dir(kind: str) -> Path:
+    """Where the shipped `units/` or `initscripts/` files are."""
+    package = Path(__file__).resolve().parent
+    candidates = [
+        package / kind,  # wheel / installed package data
+        package.parent / kind,  # source checkout
+        Path(sys.prefix) / "share/osconf" / kind,
+    ]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise LocateError(f"osconf's {kind} files are not installed (looked in {candidates})")
+
+
+def has_systemd(system: System) -> bool:
+    return any(
+        system.exists(p)
+        for p in ("/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/bin/systemctl")
+    )
+
+
+def executable(system: System) -> list[str]:
+    """The command that runs osconf inside the target."""
+    for path in EXECUTABLES:
+        if system.is_file(path):
+            return [path]
+    return ["/usr/bin/python3", "-m", "osconf"]
+
+
+def _with_command(text: str, command: list[str]) -> str:
+    out = []
+    for line in text.splitlines():
+        if line.startswith("ExecStart=/usr/bin/osconf "):
+            line = "ExecStart=" + " ".join(command) + line[len("ExecStart=/usr/bin/osconf") :]
+        elif line.startswith("OSCONF=/usr/bin/osconf"):
+            line = "OSCONF=" + " ".join(command)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _rc_dirs(system: System) -> list[str]:
+    if system.listdir("/etc/rc.d"):
+        return [f"/etc/rc.d/rc{level}.d" for level in RUNLEVELS]
+    return [f"/etc/rc{level}.d" for level in RUNLEVELS]
+
+
+def _symlink(system: System, link: str, target: str) -> None:
+    host = system.host_path(link)
+    host.parent.mkdir(parents=True, exist_ok=True)
+    if host.is_symlink() and os.readlink(host) == target:
+        return
+    if host.is_symlink() or host.exists():
+        host.unlink()
+    os.symlink(target, host)
+    log.info("linked %s -> %s", link, target)
+
+
+def install(system: System, partition: str | None) -> list[str]:
+    """Installs and enables the boot hooks; returns what it did, line by line."""
+    done: list[str] = []
+    command = executable(system)
+    if has_systemd(system):
+        source = asset_dir("units")
+        for unit in UNITS:
+            text = _with_command((source / unit).read_text(), command)
+            system.write_file(f"{UNIT_DIR}/{unit}", text, 0o644)
+            _symlink(system, f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}")
+            done.append(f"enabled {UNIT_DIR}/{unit} (multi-user.target)")
+    else:
+        text = _with_command((asset_dir("initscripts") / "osconf").read_text(), command)
+        system.write_file(INITSCRIPT, text, 0o755)
+        for rc in _rc_dirs(system):
+            _symlink(system, f"{rc}/{RC_LINK}", "../init.d/osconf")
+        done.append(f"installed {INITSCRIPT} with {RC_LINK} links in runlevels 2-5")
+    if partition:
+        system.write_file(CONFIG_FILE, _config(partition), 0o644)
+        done.append(f"recorded partition={partition} in {CONFIG_FILE}")
+    done.append("runs as: " + " ".join(command))
+    return done
+
+
+def _config(partition: str) -> str:
+    return (
+        "# osconf: which partition carries aliyun_custom_image/os.conf.\n"
+        "# LABEL=..., UUID=... or a device path; remove the line for automatic search\n"
+        "# (partition 1 of the disk that holds /).\n"
+        f"partition={partition}\n"
+    )
+
+
+def uninstall(system: System) -> list[str]:
+    done: list[str] = []
+    for unit in UNITS:
+        for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
+            if system.remove_file(path):
+                done.append(f"removed {path}")
+    for rc in _rc_dirs(system):
+        if system.remove_file(f"{rc}/{RC_LINK}"):
+            done.append(f"removed {rc}/{RC_LINK}")
+    for path in (INITSCRIPT, CONFIG_FILE):
+        if system.remove_file(path):
+            done.append(f"removed {path}")
+    return done
+
+
+def prepare_partition(system: System) -> str | None:
+    """Finds the image's first partition, creates `aliyun_custom_image/` on it
+    and returns `UUID=...` to record; None when it cannot be told (an image
+    tree that is a plain directory rather than a mounted disk)."""
+    from osconf.locate import CONF_DIR, Host, block_devices, find, reachable
+
+    host = Host()
+    try:
+        if system.is_live:
+            found = find(None, host)
+        else:
+            st = os.stat(system.root)
+            if st.st_dev == os.stat("/").st_dev:
+                log.info("%s is not a mounted disk: the partition is searched at boot", system.root)
+                return None
+            devno = f"{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
+            holder = next((d for d in block_devices(host) if d.devno == devno), None)
+            if holder is None or holder.disk is None:
+                log.info(
+                    "cannot tell the disk of %s: the partition is searched at boot", system.root
+                )
+                return None
+            disk = holder.disk
+            first = next((d for d in block_devices(host) if d.disk == disk and d.number == 1), None)
+            if first is None:
+                return None
+            found = find(f"/dev/{first.name}", host)
+        if found.fs is None or found.fs.uuid is None:
+            return None
+        with reachable(found, host, system) as (top, _how):
+            os.makedirs(os.path.join(top, CONF_DIR), mode=0o755, exist_ok=True)
+        return f"UUID={found.fs.uuid}"
+    except LocateError as err:
+        log.warning("first partition not found (%s): it is searched at boot", err)
+        return None

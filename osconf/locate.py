@@ -1,0 +1,262 @@
+"""Finds the platform's first partition and makes its files reachable.
+
+The device name differs between instance families (vda1, xvda1, nvme0n1p1,
+sda1) and udev may not have run yet, so nothing here needs
+`/dev/disk/by-*`: block devices are listed from sysfs, identified by reading
+their first bytes (`osconf.probe`), and the disk that holds `/` is found
+from mountinfo. Paths of /proc, /sys and /dev are parameters so tests can
+give a simulated layout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from osconf.errors import LocateError
+from osconf.probe import PROBE_BYTES, FileSystem, identify
+
+if TYPE_CHECKING:
+    from osconf.system import System
+
+log = logging.getLogger(__name__)
+
+CONF_DIR = "aliyun_custom_image"
+CONF_NAME = "os.conf"
+SUPPORTED = ("vfat", "ext2", "ext3", "ext4")
+MOUNT_BASE = "/run/osconf"
+
+
+@dataclass(frozen=True)
+class Host:
+    """Where the running system's kernel interfaces are (tests move them)."""
+
+    proc: str = "/proc"
+    sys: str = "/sys"
+    dev: str = "/dev"
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    name: str  # "vda1"
+    devno: str  # "252:1"
+    disk: str | None  # "vda" for a partition, None for a whole disk
+    number: int | None  # partition number
+
+
+@dataclass(frozen=True)
+class Found:
+    """The first partition: which device, what it holds, how it was chosen."""
+
+    device: BlockDevice
+    node: str  # a device node usable to read/mount it
+    fs: FileSystem | None
+    how: str
+
+
+@dataclass(frozen=True)
+class Mount:
+    devno: str
+    root: str  # the directory of the file system that is mounted there
+    point: str
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """'LABEL=x' / 'UUID=y' / '/dev/...' -> (kind, value)."""
+    for kind in ("LABEL", "UUID"):
+        if spec.upper().startswith(kind + "="):
+            value = spec[len(kind) + 1 :].strip().strip('"')
+            if not value:
+                raise LocateError(f"empty {kind} in partition spec {spec!r}")
+            return kind, value
+    if spec.startswith("/dev/") or spec.startswith("/"):
+        return "PATH", spec
+    raise LocateError(f"partition spec must be LABEL=..., UUID=... or a /dev path: {spec!r}")
+
+
+def block_devices(host: Host) -> list[BlockDevice]:
+    """Every block device the kernel knows, from /sys/class/block."""
+    base = Path(host.sys) / "class/block"
+    devices = []
+    for entry in sorted(os.listdir(base)) if base.is_dir() else []:
+        path = base / entry
+        try:
+            devno = (path / "dev").read_text().strip()
+        except OSError:
+            continue
+        number: int | None = None
+        disk: str | None = None
+        if (path / "partition").exists():
+            number = int((path / "partition").read_text().strip() or 0)
+            disk = Path(os.path.realpath(path)).parent.name
+        devices.append(BlockDevice(entry, devno, disk, number))
+    return devices
+
+
+def mounts(host: Host) -> list[Mount]:
+    """The mount table of this process's mount namespace."""
+    try:
+        text = Path(host.proc, "self/mountinfo").read_text()
+    except OSError as err:
+        raise LocateError(f"cannot read the mount table: {err}") from None
+    found = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        found.append(Mount(fields[2], _unescape(fields[3]), _unescape(fields[4])))
+    return found
+
+
+def _unescape(text: str) -> str:
+    # mountinfo escapes space, tab, newline and backslash as octal.
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and text[i + 1 : i + 4].isdigit() and len(text[i + 1 : i + 4]) == 3:
+            out.append(chr(int(text[i + 1 : i + 4], 8)))
+            i += 4
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _underlying_partitions(host: Host, name: str) -> list[str]:
+    """A device-mapper/LVM/md device's partitions (via slaves/), else itself."""
+    slaves = Path(host.sys) / "class/block" / name / "slaves"
+    if slaves.is_dir() and os.listdir(slaves):
+        out: list[str] = []
+        for slave in sorted(os.listdir(slaves)):
+            out.extend(_underlying_partitions(host, slave))
+        return out
+    return [name]
+
+
+def root_disk(host: Host, devices: list[BlockDevice]) -> tuple[str, str]:
+    """The disk that holds `/`, and how that was found."""
+    root = next((m for m in mounts(host) if m.point == "/"), None)
+    if root is None:
+        raise LocateError("no file system is mounted on / (mountinfo)")
+    by_devno = {d.devno: d for d in devices}
+    holder = by_devno.get(root.devno)
+    if holder is None:
+        raise LocateError(f"/ is on device {root.devno}, which is not a block device in sysfs")
+    for name in _underlying_partitions(host, holder.name):
+        device = next((d for d in devices if d.name == name), None)
+        if device is not None and device.disk is not None:
+            return device.disk, f"/ is on {holder.name}, a partition of {device.disk}"
+        if device is not None:
+            return device.name, f"/ is on {holder.name}, on the whole disk {device.name}"
+    raise LocateError(f"cannot tell which disk holds / (on {holder.name})")
+
+
+def device_node(host: Host, device: BlockDevice) -> str:
+    """A node for `device`: /dev/NAME, or one made from sysfs when udev has not."""
+    node = os.path.join(host.dev, device.name)
+    if os.path.exists(node):
+        return node
+    major, minor = (int(x) for x in device.devno.split(":"))
+    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
+    made = os.path.join(MOUNT_BASE, f"dev-{device.name}")
+    if not os.path.exists(made):
+        os.mknod(made, 0o600 | 0o060000, os.makedev(major, minor))
+    return made
+
+
+def read_fs(node: str) -> FileSystem | None:
+    try:
+        with open(node, "rb") as handle:
+            return identify(handle.read(PROBE_BYTES))
+    except OSError as err:
+        log.debug("cannot read %s: %s", node, err)
+        return None
+
+
+def find(spec: str | None, host: Host = Host()) -> Found:
+    """The first partition: by spec (LABEL=/UUID=/path) or partition 1 of /'s disk."""
+    devices = block_devices(host)
+    if spec:
+        kind, value = parse_spec(spec)
+        if kind == "PATH":
+            try:
+                st = os.stat(value)
+            except OSError as err:
+                raise LocateError(f"{value}: {err.strerror}") from None
+            if not stat.S_ISBLK(st.st_mode):
+                raise LocateError(f"{value}: not a block device")
+            devno = f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
+            device = next((d for d in devices if d.devno == devno), None)
+            if device is None:
+                raise LocateError(f"{value}: not a block device known to the kernel")
+            return Found(device, value, read_fs(value), f"given as {value}")
+        for device in devices:
+            fs = read_fs(device_node(host, device))
+            if fs is not None and (fs.label if kind == "LABEL" else fs.uuid) is not None:
+                have = fs.label if kind == "LABEL" else fs.uuid
+                if have is not None and have.lower() == value.lower():
+                    return Found(device, device_node(host, device), fs, f"{kind}={value}")
+        raise LocateError(
+            f"no block device has {kind}={value} (looked at {len(devices)} devices in sysfs)"
+        )
+    disk, how = root_disk(host, devices)
+    first = next((d for d in devices if d.disk == disk and d.number == 1), None)
+    if first is None:
+        raise LocateError(f"{how}, but {disk} has no partition 1")
+    node = device_node(host, first)
+    return Found(first, node, read_fs(node), f"partition 1 of the root disk ({how})")
+
+
+def check_type(found: Found) -> None:
+    fs = found.fs
+    if fs is None:
+        raise LocateError(f"{found.node}: no FAT or ext2/3/4 file system found on it")
+    if fs.type == "ufs":
+        raise LocateError(
+            f"{found.node}: UFS, which Linux mounts read-only: os.conf could be read but "
+            "never deleted; use FAT32 or ext2/3/4 for the first partition"
+        )
+    if fs.type not in SUPPORTED:
+        raise LocateError(f"{found.node}: {fs.type} is not a supported file system")
+
+
+@contextmanager
+def reachable(
+    found: Found, host: Host, system: System, writable: bool = True
+) -> Iterator[tuple[str, str]]:
+    """Yields (directory where the partition's root is, how); mounts if needed.
+
+    An existing mount (often /boot, or / itself) is used as it is; otherwise
+    the partition is mounted (read-write unless `writable` is False) in a
+    private directory and unmounted afterwards.
+    """
+    for mount in mounts(host):
+        if mount.devno == found.device.devno and mount.root == "/":
+            yield mount.point, f"mounted at {mount.point}"
+            return
+    check_type(found)
+    assert found.fs is not None
+    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
+    point = tempfile.mkdtemp(prefix="mnt-", dir=MOUNT_BASE)
+    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
+    if found.fs.type == "vfat":
+        options += ",umask=0077"
+    try:
+        system.run(["mount", "-t", found.fs.type, "-o", options, found.node, point])
+    except Exception as err:
+        os.rmdir(point)
+        raise LocateError(f"cannot mount {found.node} ({found.fs.type}): {err}") from None
+    try:
+        yield point, f"mounted by osconf at {point}"
+    finally:
+        try:
+            system.run(["umount", point])
+            os.rmdir(point)
+        except Exception as err:  # noqa: BLE001 - reported; the run's result stands
+            log.error("could not unmount %s: %s", point, err)

@@ -1,0 +1,118 @@
+"""The first partition on real loop disks: found, mounted, os.conf consumed."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from osconf.errors import ExitCode
+from tests.conftest import SAMPLES, make_root, run_osconf
+from tests.helpers.loopdisk import LoopDisk
+from tests.helpers.tools import require_root, require_tool
+
+pytestmark = pytest.mark.integration
+CONF = "aliyun_custom_image/os.conf"
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    require_root()
+    for tool, package in (("sfdisk", "fdisk"), ("partx", "util-linux"), ("mkfs.ext4", "e2fsprogs"),
+                          ("mkfs.vfat", "dosfstools"), ("mdir", "mtools")):  # fmt: skip
+        require_tool(tool, package=package)
+
+
+def _state(root: Path) -> str:
+    return (root / "var/lib/osconf/state.json").read_text()
+
+
+@pytest.mark.parametrize("table", ["gpt", "dos"])
+@pytest.mark.parametrize("fstype", ["ext4", "ext2"])
+def test_apply_from_a_labelled_partition(tmp_path: Path, table: str, fstype: str) -> None:
+    root = make_root(tmp_path / "root")
+    with LoopDisk(tmp_path, table) as disk:
+        label = f"OSC{table[:1]}{fstype[-1]}{tmp_path.name[-4:]}".upper()[:16]
+        disk.mkfs(1, fstype, label)
+        disk.put(1, CONF, (SAMPLES / "classic.conf").read_bytes())
+        result = run_osconf(
+            "apply", "--root", str(root), "--no-live", "--partition", f"LABEL={label}"
+        )
+        assert result.returncode == 0, result.stderr
+        assert (root / "etc/hostname").read_text() == "iZ23r29djmjZ\n"
+        assert not disk.mounted(), "osconf left its mount behind"
+        assert disk.listing(1, "aliyun_custom_image") == [], "os.conf must be gone, folder kept"
+        assert '"outcome": "applied"' in _state(root)
+        # Nothing left: a second boot finds no file and does nothing.
+        again = run_osconf(
+            "apply", "--root", str(root), "--no-live", "--partition", f"LABEL={label}"
+        )
+        assert again.returncode == 0 and '"outcome": "absent"' in _state(root)
+
+
+def test_invalid_file_is_kept(tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root")
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "ext4", "OSCBAD")
+        disk.put(1, CONF, (SAMPLES / "broken.conf").read_bytes())
+        uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", disk.node(1)],
+                              capture_output=True, text=True).stdout.strip()  # fmt: skip
+        result = run_osconf(
+            "apply", "--root", str(root), "--no-live", "--partition", f"UUID={uuid}"
+        )
+        assert result.returncode == ExitCode.INVALID_CONFIG
+        assert "hostname:" in result.stderr and "nothing was changed" in result.stderr
+        assert disk.listing(1, "aliyun_custom_image") == ["os.conf"]
+        assert not disk.mounted()
+        assert '"outcome": "invalid"' in _state(root)
+        assert (root / "etc/hostname").read_text() == "debian\n"
+
+
+def test_partition_given_by_path_and_already_mounted(tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root")
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "ext4", None)
+        disk.put(1, CONF, (SAMPLES / "vpc.conf").read_bytes())
+        point = tmp_path / "boot"
+        point.mkdir()
+        subprocess.run(["mount", disk.node(1), str(point)], check=True)
+        try:
+            result = run_osconf("apply", "--root", str(root), "--no-live",
+                                "--partition", disk.node(1))  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            # The existing mount was used, and it is still there afterwards.
+            assert (point / "aliyun_custom_image").is_dir()
+            assert not (point / CONF).exists()
+        finally:
+            subprocess.run(["umount", str(point)], check=True)
+
+
+def test_vfat_partition_is_found_but_this_kernel_cannot_mount_it(tmp_path: Path) -> None:
+    # The host kernel has no vfat: osconf must say so and keep the file.
+    # (Mounting FAT for real is covered by the QEMU tier.)
+    root = make_root(tmp_path / "root")
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "vfat", "OSCFAT")
+        node = disk.mtools_image(1)
+        subprocess.run(["mmd", "-i", node, "::aliyun_custom_image"], check=True)
+        subprocess.run(["mcopy", "-i", node, str(SAMPLES / "vpc.conf"),
+                        "::aliyun_custom_image/os.conf"], check=True)  # fmt: skip
+        located = run_osconf("locate", "--partition", "LABEL=OSCFAT")
+        assert "file system: vfat LABEL=OSCFAT" in located.stdout or "vfat" in located.stderr
+        result = run_osconf(
+            "apply", "--root", str(root), "--no-live", "--partition", "LABEL=OSCFAT"
+        )
+        if result.returncode == 0:
+            pytest.fail("vfat mounted on a kernel without vfat?")
+        assert result.returncode == ExitCode.NOT_FOUND
+        assert "cannot mount" in result.stderr and "vfat" in result.stderr
+        listing = subprocess.run(["mdir", "-b", "-i", node, "::aliyun_custom_image"],
+                                 capture_output=True, text=True).stdout  # fmt: skip
+        assert "os.conf" in listing.lower()
+
+
+def test_unknown_label(tmp_path: Path) -> None:
+    result = run_osconf("locate", "--partition", "LABEL=NO-SUCH-LABEL-X")
+    assert result.returncode == ExitCode.NOT_FOUND
+    assert "no block device has LABEL=NO-SUCH-LABEL-X" in result.stderr
