@@ -1,0 +1,74 @@
+"""The SysV script, run for real: install, start and status in a chroot.
+
+The chroot is the cached Debian 11 tree of the Python 3.9 tier (no
+systemd in it, python3.9), under an overlay so the cache stays clean, in
+private mount, network and UTS namespaces so neither the host's mounts nor
+its network or host name can be touched. osconf comes from the checkout
+through a wrapper, as a package install would provide /usr/bin/osconf.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.helpers.loopdisk import LoopDisk
+from tests.helpers.tools import require_root, require_tool
+from tests.integration.test_python39 import _tree
+
+pytestmark = pytest.mark.integration
+
+CONF = b"hostname=chroot-host\npassword=cXdlcjEyMzQK\ndns_nameserver=7.7.7.7\n"
+SCRIPT = r"""
+set -eu
+lower=$1 upper=$2 work=$3 merged=$4 repo=$5
+mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$merged"
+mkdir -p "$merged/src"
+mount --bind "$repo" "$merged/src"
+mount -t proc proc "$merged/proc"
+mount -t sysfs sysfs "$merged/sys"
+mount -t tmpfs tmpfs "$merged/run"
+mount -t tmpfs tmpfs "$merged/tmp"
+mount --rbind /dev "$merged/dev"
+printf '#!/bin/sh\nPYTHONPATH=/src PYTHONDONTWRITEBYTECODE=1 exec python3 -m osconf "$@"\n' \
+    > "$merged/usr/bin/osconf"
+chmod 755 "$merged/usr/bin/osconf"
+in_root() { chroot "$merged" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+in_root osconf install --partition LABEL=OSCSYSV
+echo "--- start"
+in_root /etc/init.d/osconf start
+echo "--- status"
+in_root /etc/init.d/osconf status
+echo "--- hostname $(hostname)"
+echo "--- etc $(cat "$merged/etc/hostname")"
+grep -c '^root:\$6\$' "$merged/etc/shadow"
+ls "$merged/etc/rc2.d" | grep osconf
+"""
+
+
+def test_sysv_script_start_and_status_in_a_chroot(tmp_path: Path) -> None:
+    require_root()
+    unshare = require_tool("unshare", package="util-linux")
+    lower = _tree()
+    layers = [tmp_path / name for name in ("upper", "work", "merged")]
+    for layer in layers:
+        layer.mkdir()
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "ext4", "OSCSYSV")
+        disk.put(1, "aliyun_custom_image/os.conf", CONF)
+        result = subprocess.run(
+            [unshare, "--mount", "--net", "--uts", "--propagation", "private",
+             "bash", "-c", SCRIPT, "sysv", lower, *map(str, layers), str(REPO)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        out = result.stdout
+        assert result.returncode == 0, out + result.stderr
+        assert "installed /etc/init.d/osconf with S09osconf links" in out
+        assert "Applying os.conf: done" in out
+        assert "applied  applied and deleted" in out  # status, newest run
+        assert "--- hostname chroot-host" in out and "--- etc chroot-host" in out
+        assert "S09osconf" in out
+        assert disk.listing(1, "aliyun_custom_image") == []
