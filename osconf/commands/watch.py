@@ -17,7 +17,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "system, it is mounted read-only for each look)",
     )  # fmt: skip
     parser.add_argument("--once", action="store_true", help="look once, then exit")
-    parser.set_defaults(run=run, live=None, conf=None, nic_timeout=30.0, lock_timeout=120.0)
+    live = parser.add_mutually_exclusive_group()
+    live.add_argument(
+        "--live", dest="live", action="store_true", default=None, help=argparse.SUPPRESS
+    )
+    live.add_argument("--no-live", dest="live", action="store_false", help=argparse.SUPPRESS)
+    parser.set_defaults(run=run, conf=None, nic_timeout=30.0, lock_timeout=120.0)
 
 
 def run(args: argparse.Namespace) -> int:

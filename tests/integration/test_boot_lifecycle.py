@@ -140,3 +140,18 @@ def test_install_without_systemd_uses_the_initscript(tmp_path: Path) -> None:
     for level in "2345":
         link = tree / f"etc/rc.d/rc{level}.d/S09osconf"
         assert os.readlink(link) == "../init.d/osconf"
+
+
+def test_status_reaches_systemd_through_sd_notify(tmp_path: Path) -> None:
+    import socket
+
+    pytest.importorskip("systemd.daemon")
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(path)
+        sock.settimeout(10)
+        root = make_root(tmp_path / "root")
+        result = run_osconf("apply", "--root", str(root), "--partition", "LABEL=NO-SUCH-THING",
+                            env={"NOTIFY_SOCKET": path})  # fmt: skip
+        assert result.returncode == ExitCode.NOT_FOUND
+        assert sock.recv(4096) == b"STATUS=Looking for the first partition"

@@ -116,3 +116,54 @@ def test_unknown_label(tmp_path: Path) -> None:
     result = run_osconf("locate", "--partition", "LABEL=NO-SUCH-LABEL-X")
     assert result.returncode == ExitCode.NOT_FOUND
     assert "no block device has LABEL=NO-SUCH-LABEL-X" in result.stderr
+
+
+def test_automatic_search_on_a_real_disk(tmp_path: Path) -> None:
+    # `/` is made to be the loop disk's partition 2 through a mountinfo view;
+    # sysfs and the superblocks are the real ones.
+    from osconf.locate import Host, find
+
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "ext4", "OSCAUTO")
+        disk.mkfs(2, "ext4", "ROOTFS")
+        devno = (disk.sysfs(2) / "dev").read_text().strip()
+        proc = tmp_path / "proc"
+        (proc / "self").mkdir(parents=True)
+        (proc / "self/mountinfo").write_text(f"1 0 {devno} / / rw - ext4 /dev/x rw\n")
+        found = find(None, Host(proc=str(proc)))
+        assert found.device.name == disk.part_name(1)
+        assert found.fs is not None and found.fs.label == "OSCAUTO"
+        assert found.how.startswith("partition 1 of the root disk")
+
+
+def test_watch_applies_a_file_that_appears(tmp_path: Path) -> None:
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    root = make_root(tmp_path / "root")
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "ext4", "OSCWATCH")
+        disk.put(1, "aliyun_custom_image", None)
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "osconf", "watch", "--root", str(root), "--no-live",
+             "--interval", "0.3", "--partition", "LABEL=OSCWATCH"],
+            cwd=REPO, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            time.sleep(1.0)
+            assert (root / "etc/hostname").read_text() == "debian\n"
+            disk.put(1, CONF, (SAMPLES / "vpc.conf").read_bytes())
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if (root / "etc/hostname").read_text() != "debian\n":
+                    break
+                time.sleep(0.2)
+            assert (root / "etc/hostname").read_text() == "iZ23r29djmjZ\n"
+            time.sleep(0.5)
+        finally:
+            watcher.terminate()
+            watcher.wait(timeout=10)
+        assert disk.listing(1, "aliyun_custom_image") == []
+        assert not disk.mounted()
