@@ -263,6 +263,6 @@ def test_a_thousand_routes_on_one_line() -> None:
     value = '"0.0.0.0/0 10.171.254.1;' + ";".join(entries) + '"'
     conf, _ = load(text({"eth0_route": value}))
     assert len(conf.nics[0].routes) == 1000
-    assert conf.nics[0].static_routes[-1] == Route("10.3.231.0/24", "10.171.254.1")
+    assert conf.nics[0].static_routes[-1] == Route("10.3.230.0/24", "10.171.254.1")
     twice = value.replace("10.0.1.0/24", "10.0.0.0/24")
     assert any("listed twice: 10.0.0.0/24" in p for p in problems_of(text({"eth0_route": twice})))
