@@ -136,7 +136,9 @@ class System:
         owner and SELinux label unless `mode` is given.
         """
         if isinstance(data, str):
-            data = data.encode("utf-8")
+            # read_text decodes with surrogateescape: bytes that are not UTF-8
+            # (a Latin-1 comment in an old image) are written back as they were.
+            data = data.encode("utf-8", "surrogateescape")
         real = self.resolve(path)
         host = self.host_path(real)
         try:
