@@ -275,3 +275,18 @@ def test_disk_full_changes_nothing_and_a_rerun_after_freeing_space_finishes(
     _assert_whole(freed, old, new)
     for rel, data in _without_backups(freed).items():
         assert data == new[rel] or (rel == "etc/shadow" and _shadow_is_new(data, new[rel])), rel
+
+
+@pytest.mark.parametrize("path", ["etc/hosts", "etc/resolv.conf"])
+def test_a_directory_where_a_file_belongs_fails_that_part_alone(path: str, tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root")
+    (root / path).unlink()
+    (root / path).mkdir()
+    result = _apply(root, _conf(tmp_path))
+    assert result.returncode == ExitCode.APPLY_FAILED, result.stderr
+    assert f"(cannot plan: Is a directory: {root / path}): skipped" in result.stderr
+    assert "internal error" not in result.stderr
+    assert (root / "etc/hostname").read_text() == "iZ23r29djmjZ\n"
+    shadow = (root / "etc/shadow").read_text()
+    assert verify(PASSWORD, shadow.split("\n")[0].split(":")[1])
+    assert (root / path).is_dir()
