@@ -99,3 +99,19 @@ class SetLiveHostname:
 
     def execute(self, system: System) -> bool:
         return system.set_live_hostname(self.name)
+
+
+@dataclass(frozen=True)
+class CannotPlan:
+    """A part of the plan that could not be made because the target could not
+    be read (/etc/hosts a directory, ...): applying reports it as a failure
+    while the other parts still run."""
+
+    what: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.what} (cannot plan: {self.reason})"
+
+    def execute(self, system: System) -> bool:
+        raise RuntimeError("skipped")

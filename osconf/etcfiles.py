@@ -11,7 +11,11 @@ _MISSING_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopbac
 
 
 def _lines(content: str | None) -> list[str]:
-    return content.splitlines() if content else []
+    # Split on "\n" alone: str.splitlines() also splits on \r, \f, \x1c-\x1e,
+    # U+0085, U+2028..., which would change lines osconf does not own.
+    if not content:
+        return []
+    return content[:-1].split("\n") if content.endswith("\n") else content.split("\n")
 
 
 def _join(lines: list[str]) -> str:
@@ -91,7 +95,7 @@ def resolv_conf(content: str | None, servers: tuple[str, ...]) -> str:
 
 def shadow_hash(content: str, user: str) -> str | None:
     """The password field of `user`, or None if the user is absent."""
-    for line in content.splitlines():
+    for line in _lines(content):
         fields = line.split(":")
         if fields[0] == user and len(fields) >= 2:
             return fields[1]
@@ -101,7 +105,7 @@ def shadow_hash(content: str, user: str) -> str | None:
 def shadow_set_hash(content: str, user: str, hashed: str, today: int) -> str:
     """Replaces `user`'s hash and last-change day; every other line as it was."""
     out: list[str] = []
-    for line in content.splitlines():
+    for line in _lines(content):
         fields = line.split(":")
         if fields[0] == user and len(fields) >= 2:
             fields[1] = hashed

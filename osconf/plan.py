@@ -7,11 +7,12 @@ plan can be printed (`osconf plan`), compared in tests and executed by
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from osconf import etcfiles
-from osconf.actions import Action, SetLiveHostname, SetPassword, WriteFile
+from osconf.actions import Action, CannotPlan, SetLiveHostname, SetPassword, WriteFile
 from osconf.model import OsConf
 from osconf.network import network_actions
 from osconf.resolver import dns_actions
@@ -64,19 +65,22 @@ def hostname_actions(view: View, conf: OsConf) -> list[Action]:
         return []
     name = conf.hostname
     primary = conf.nic("eth0")
-    actions: list[Action] = [
-        WriteFile(HOSTNAME, etcfiles.hostname_file(name), None, "host name"),
-        WriteFile(
-            HOSTS,
-            etcfiles.hosts(view.read_text(HOSTS), name, primary.address if primary else None),
-            None,
-            "host name mapping",
-        ),
-    ]
-    # A file on the RHEL family; on SUSE the same path is a directory.
-    if view.is_file(SYSCONFIG_NETWORK):
+    actions: list[Action] = [WriteFile(HOSTNAME, etcfiles.hostname_file(name), None, "host name")]
+
+    def hosts() -> list[Action]:
+        current = view.read_text(HOSTS)
+        content = etcfiles.hosts(current, name, primary.address if primary else None)
+        return [WriteFile(HOSTS, content, None, "host name mapping")]
+
+    def sysconfig() -> list[Action]:
+        # A file on the RHEL family; on SUSE the same path is a directory.
+        if not view.is_file(SYSCONFIG_NETWORK):
+            return []
         content = etcfiles.set_shell_variable(view.read_text(SYSCONFIG_NETWORK), "HOSTNAME", name)
-        actions.append(WriteFile(SYSCONFIG_NETWORK, content, None, "HOSTNAME="))
+        return [WriteFile(SYSCONFIG_NETWORK, content, None, "HOSTNAME=")]
+
+    _plan_part(actions, f"host name mapping in {HOSTS}", hosts)
+    _plan_part(actions, f"HOSTNAME= in {SYSCONFIG_NETWORK}", sysconfig)
     if view.is_live:
         actions.append(SetLiveHostname(name))
     return actions
@@ -88,12 +92,23 @@ def make_plan(conf: OsConf, view: View, options: Options = Options()) -> Plan:
     Files first (host name, password, DNS, persisted network), then the live
     network, so that a reboot after a partial run still finds the files.
     """
-    actions: list[Action] = hostname_actions(view, conf)
+    actions: list[Action] = []
+    _plan_part(actions, "host name", lambda: hostname_actions(view, conf))
     if conf.password is not None:
         actions.append(SetPassword("root", conf.password))
-    actions.extend(dns_actions(view, conf.dns))
-    actions.extend(network_actions(conf, view, options))
+    _plan_part(actions, "name servers", lambda: dns_actions(view, conf.dns))
+    _plan_part(actions, "network", lambda: network_actions(conf, view, options))
     return Plan(_merge_writes(actions))
+
+
+def _plan_part(actions: list[Action], what: str, part: Callable[[], Iterable[Action]]) -> None:
+    """Adds one part of the plan; a target file that cannot be read (a
+    directory where a file should be, ...) fails that part alone."""
+    try:
+        actions.extend(part())
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        actions.append(CannotPlan(what, f"{err.strerror or err}{where}"))
 
 
 def _merge_writes(actions: list[Action]) -> tuple[Action, ...]:

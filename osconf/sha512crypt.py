@@ -54,13 +54,16 @@ def _digest(password: bytes, salt: bytes, rounds: int) -> bytes:
     c = a.digest()
     p = _repeat(sha(password * len(password)).digest(), len(password))
     s = _repeat(sha(salt * (16 + c[0])).digest(), len(salt))
-    # The 42 combinations of (i % 2, i % 3, i % 7) repeat; precomputing the
-    # fixed parts keeps the loop at one digest per round.
-    for i in range(rounds):
-        head = p if i & 1 else c
+    # Round i hashes c with a fixed part that depends only on (i % 2, i % 3,
+    # i % 7), which repeats every 42 rounds: precomputing the 42 fixed parts
+    # keeps the loop at one concatenation and one digest per round.
+    fixed = []
+    for i in range(42):
         middle = (s if i % 3 else b"") + (p if i % 7 else b"")
-        tail = c if i & 1 else p
-        c = sha(head + middle + tail).digest()
+        fixed.append((bool(i & 1), p + middle if i & 1 else middle + p))
+    for i in range(rounds):
+        odd, part = fixed[i % 42]
+        c = sha(part + c if odd else c + part).digest()
     return c
 
 

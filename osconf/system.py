@@ -142,7 +142,9 @@ class System:
         osconf's own records, whose history is kept inside them.
         """
         if isinstance(data, str):
-            data = data.encode("utf-8")
+            # read_text decodes with surrogateescape: bytes that are not UTF-8
+            # (a Latin-1 comment in an old image) are written back as they were.
+            data = data.encode("utf-8", "surrogateescape")
         real = self.resolve(path)
         host = self.host_path(real)
         try:

@@ -155,10 +155,12 @@ def _routes(value: str) -> tuple[Route, ...]:
             errors.append(f"entry {number}: {err}")
     if errors:
         raise _Invalid("; ".join(errors))
-    destinations = [r.destination for r in routes]
-    duplicates = sorted({d for d in destinations if destinations.count(d) > 1})
+    seen: set[str] = set()
+    duplicates: set[str] = set()
+    for route in routes:
+        (duplicates if route.destination in seen else seen).add(route.destination)
     if duplicates:
-        raise _Invalid("destination listed twice: " + ", ".join(duplicates))
+        raise _Invalid("destination listed twice: " + ", ".join(sorted(duplicates)))
     return tuple(routes)
 
 

@@ -130,6 +130,19 @@ def test_killed_at_every_step_leaves_whole_files_and_a_rerun_finishes(
     assert killed >= (6 if variable == KILL_AFTER_VARIABLE else 5)
 
 
+def test_bytes_that_are_not_utf8_in_edited_files_are_kept(tmp_path: Path) -> None:
+    # Old images carry Latin-1 comments; the lines osconf does not own stay byte for byte.
+    root = make_root(tmp_path / "root")
+    (root / "etc/hosts").write_bytes(b"127.0.0.1\tlocalhost\n# caf\xe9 server\n")
+    (root / "etc/resolv.conf").write_bytes(b"search ex\n# r\xe9solveur\nnameserver 1.1.1.1\n")
+    result = _apply(root, _conf(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert b"# caf\xe9 server\n" in (root / "etc/hosts").read_bytes()
+    assert (root / "etc/resolv.conf").read_bytes() == (
+        b"search ex\n# r\xe9solveur\nnameserver 7.7.7.7\nnameserver 8.8.8.8\n"
+    )
+
+
 def test_missing_hosts_is_created_with_localhost(tmp_path: Path) -> None:
     root = make_root(tmp_path / "root")
     (root / "etc/hosts").unlink()
@@ -262,3 +275,18 @@ def test_disk_full_changes_nothing_and_a_rerun_after_freeing_space_finishes(
     _assert_whole(freed, old, new)
     for rel, data in _without_backups(freed).items():
         assert data == new[rel] or (rel == "etc/shadow" and _shadow_is_new(data, new[rel])), rel
+
+
+@pytest.mark.parametrize("path", ["etc/hosts", "etc/resolv.conf"])
+def test_a_directory_where_a_file_belongs_fails_that_part_alone(path: str, tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root")
+    (root / path).unlink()
+    (root / path).mkdir()
+    result = _apply(root, _conf(tmp_path))
+    assert result.returncode == ExitCode.APPLY_FAILED, result.stderr
+    assert f"(cannot plan: Is a directory: {root / path}): skipped" in result.stderr
+    assert "internal error" not in result.stderr
+    assert (root / "etc/hostname").read_text() == "iZ23r29djmjZ\n"
+    shadow = (root / "etc/shadow").read_text()
+    assert verify(PASSWORD, shadow.split("\n")[0].split(":")[1])
+    assert (root / path).is_dir()

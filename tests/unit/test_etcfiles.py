@@ -52,3 +52,15 @@ def test_shadow() -> None:
     assert etcfiles.shadow_hash(old, "nobody") is None
     new = etcfiles.shadow_set_hash(old, "root", "$6$s$h", 20000)
     assert new == "root:$6$s$h:20000:0:99999:7:::\nbob:$6$x$y:19000:0:99999:7:::\n"
+
+
+def test_only_newline_ends_a_line() -> None:
+    # str.splitlines() would break these lines (and drop the \r of CRLF files).
+    old = "# a\x0cb \u2028 c\x1c\r\n127.0.0.1 localhost\r\nnameserver 1.1.1.1\r\n"
+    assert etcfiles.resolv_conf(old, ("7.7.7.7",)) == (
+        "# a\x0cb \u2028 c\x1c\r\n127.0.0.1 localhost\r\nnameserver 7.7.7.7\n"
+    )
+    shadow = "root:*:1:0:99999:7:::\r\nbin:*:1:0:99999:7:::\x0c\n"
+    assert etcfiles.shadow_set_hash(shadow, "root", "$6$x$y", 2) == (
+        "root:$6$x$y:2:0:99999:7:::\r\nbin:*:1:0:99999:7:::\x0c\n"
+    )

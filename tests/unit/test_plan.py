@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from osconf.actions import RemoveFile, SetLiveHostname, SetPassword, WriteFile
+from osconf.actions import CannotPlan, RemoveFile, SetLiveHostname, SetPassword, WriteFile
 from osconf.model import Nic, OsConf, Secret
 from osconf.plan import Options, make_plan
 from osconf.system import System
@@ -96,3 +96,15 @@ def test_dangling_unknown_link_becomes_a_file(tmp_path: Path) -> None:
     assert not (root / "etc/resolv.conf").is_symlink()
     assert (root / "etc/resolv.conf").read_text() == "nameserver 7.7.7.7\n"
     assert not (root / "nowhere").exists()
+
+
+def test_an_unreadable_target_file_fails_its_part_alone(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    (root / "etc/hosts").unlink()
+    (root / "etc/hosts").mkdir()
+    plan = make_plan(CONF, System(root), Options())
+    failed = [a for a in plan.actions if isinstance(a, CannotPlan)]
+    assert [a.what for a in failed] == ["host name mapping in /etc/hosts"]
+    assert failed[0].reason == f"Is a directory: {root / 'etc/hosts'}"
+    assert set(writes(plan.actions)) == {"/etc/hostname", "/etc/resolv.conf"}
+    assert any(isinstance(a, SetPassword) for a in plan.actions)

@@ -256,3 +256,13 @@ def test_any_nic_number() -> None:
 def test_empty_file_is_valid_and_asks_for_nothing() -> None:
     conf, warnings = load(b"# nothing\n")
     assert conf == OsConf() and warnings == ()
+
+
+def test_a_thousand_routes_on_one_line() -> None:
+    entries = [f"10.{n // 256}.{n % 256}.0/24 10.171.254.1" for n in range(999)]
+    value = '"0.0.0.0/0 10.171.254.1;' + ";".join(entries) + '"'
+    conf, _ = load(text({"eth0_route": value}))
+    assert len(conf.nics[0].routes) == 1000
+    assert conf.nics[0].static_routes[-1] == Route("10.3.230.0/24", "10.171.254.1")
+    twice = value.replace("10.0.1.0/24", "10.0.0.0/24")
+    assert any("listed twice: 10.0.0.0/24" in p for p in problems_of(text({"eth0_route": twice})))
