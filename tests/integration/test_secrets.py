@@ -57,7 +57,14 @@ def _commands(root: Path, conf: Path) -> dict[str, list[str]]:
         "apply": ["apply", "--root", str(root), "--conf", str(conf)],
         "plan": ["plan", "--root", str(root), "--conf", str(conf)],
         "validate": ["validate", str(conf)],
-    }
+        # The commands below do not read a given file; they run here so that
+        # their output and what they write are searched too.
+        "status": ["status", "--root", str(root)],
+        "locate": ["locate", "--root", str(root), "--partition", "LABEL=OSCONF-AUDIT-NONE"],
+        "watch": ["watch", "--once", "--root", str(root), "--no-live",
+                  "--partition", "LABEL=OSCONF-AUDIT-NONE"],
+        "install": ["install", "--root", str(root), "--partition", "LABEL=OSCONF-AUDIT-NONE"],
+    }  # fmt: skip
 
 
 def _hits(text: str | bytes, forms: tuple[str, ...]) -> list[str]:
@@ -125,7 +132,7 @@ def test_password_reaches_no_output_file_or_argv(tmp_path: Path) -> None:
         for rel, data in snapshot(root).items():
             assert not _hits(data, FORMS), f"{case}: {rel} holds the password"
             assert not _hits(rel, FORMS), f"{case}: a file name holds the password"
-    assert runs == 4 * 3 * 2
+    assert runs == 4 * len(_commands(tmp_path, conf)) * 2
     shadow = (tmp_path / "minimal/etc/shadow").read_text()
     hashed = re.search(r"^root:([^:]*):", shadow, re.M)
     assert hashed and verify(PASSWORD, hashed.group(1))
@@ -185,7 +192,9 @@ def test_an_invalid_password_value_is_never_echoed(
     conf.write_text(CONF.replace(FORMS[2], BAD_VALUE))
     root = make_root(tmp_path / "root")
     before = snapshot(root)
-    for args in _commands(root, conf).values():
+    for name, args in _commands(root, conf).items():
+        if name not in ("apply", "plan", "validate"):
+            continue
         for debug in ([], ["--debug"]):
             assert cli.main([*debug, *args]) == 3
             out = capsys.readouterr()
@@ -193,3 +202,36 @@ def test_an_invalid_password_value_is_never_echoed(
             assert not _hits(out.out + out.err, BAD_FORMS), out.err
     assert not [text for text in records.texts if _hits(text, BAD_FORMS)]
     assert snapshot(root) == before
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("broken", [False, True])
+def test_boot_run_from_a_partition_leaks_nothing(tmp_path: Path, broken: bool) -> None:
+    """The lifecycle path: state file, backups, output and argv stay clean."""
+    require_root()
+    from tests.helpers.loopdisk import LoopDisk
+
+    strace = require_tool("strace")
+    text = CONF + ("eth0_netmask=255.0.255.0\n" if broken else "")
+    root = make_root(tmp_path / "root")
+    env = {k: v for k, v in os.environ.items() if k not in ("INVOCATION_ID", "JOURNAL_STREAM")}
+    with LoopDisk(tmp_path) as disk:
+        disk.mkfs(1, "ext4", "OSCAUDIT")
+        disk.put(1, "aliyun_custom_image/os.conf", text.encode())
+        for debug in ([], ["--debug"]):
+            trace = tmp_path / f"boot-{len(debug)}.strace"
+            result = subprocess.run(
+                [strace, "-f", "-qq", "-s", "65535", "-e", "trace=execve", "-o", str(trace),
+                 sys.executable, "-m", "osconf", *debug, "apply", "--root", str(root),
+                 "--no-live", "--nic-timeout", "0", "--partition", "LABEL=OSCAUDIT"],
+                capture_output=True, cwd=REPO, env=env, timeout=120,
+            )  # fmt: skip
+            assert result.returncode == (3 if broken else 0), result.stderr
+            assert not _hits(result.stdout + result.stderr, FORMS)
+            assert not _hits(trace.read_text(errors="replace"), FORMS)
+            if not broken:
+                disk.put(1, "aliyun_custom_image/os.conf", text.encode())
+    files = snapshot(root)
+    assert "var/lib/osconf/state.json" in files
+    for rel, data in files.items():
+        assert not _hits(data, FORMS), f"{rel} holds the password"
