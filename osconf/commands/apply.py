@@ -38,6 +38,11 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-live", dest="live", action="store_false", help="do not touch the running network"
     )
     parser.add_argument(
+        "--network-stack",
+        choices=("ifcfg", "suse", "ifupdown", "networkd", "netplan", "networkmanager"),
+        help="the image's network stack (default: detected under the root)",
+    )
+    parser.add_argument(
         "--nic-timeout",
         type=_seconds,
         default=30.0,

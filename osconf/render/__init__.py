@@ -1,38 +1,148 @@
-"""Persisted network configuration, one renderer per network stack.
+"""Persisted network configuration: pick the image's stack, render, replace.
 
-(Filled in by the network-stacks work: detection, registry, renderers.)
+The stacks and their order of preference are data (`STACKS`); detection
+looks only under the target root: units enabled in /etc/systemd/system,
+programs and directories present, then os-release's ID/ID_LIKE.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import os
 from typing import TYPE_CHECKING
 
-from osconf.actions import Action
+from osconf.actions import Action, RemoveFile, WriteFile
+from osconf.errors import UnsupportedError
 from osconf.model import OsConf
+from osconf.render.base import Stack, Target
+from osconf.render.ifcfg import Ifcfg
+from osconf.render.ifupdown import Ifupdown
+from osconf.render.netplan import Netplan
+from osconf.render.networkd import Networkd
+from osconf.render.networkmanager import NetworkManager
+from osconf.render.suse import Suse
 
 if TYPE_CHECKING:
     from osconf.plan import Options, View
-    from osconf.system import System
+
+log = logging.getLogger(__name__)
+
+# Most specific first: netplan generates networkd/NM files, so it must win
+# over both; an enabled daemon wins over files that merely exist.
+STACKS: tuple[type[Stack], ...] = (Netplan, NetworkManager, Networkd, Suse, Ifupdown, Ifcfg)
+BY_NAME = {stack.name: stack for stack in STACKS}
+OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
+SYS_NET = "/sys/class/net"
+CONFIG_FILE = "/etc/osconf.conf"
 
 
-@dataclass(frozen=True)
-class NetworkIntent:
-    """The network os.conf asks for, carried in the plan."""
+def _configured(view: View) -> str | None:
+    text = view.read_text(CONFIG_FILE) if view.is_file(CONFIG_FILE) else None
+    if not text:
+        return None
+    from osconf.parse import parse
 
-    conf: OsConf
+    assignments, _ = parse(text.encode(), CONFIG_FILE)
+    values = {a.key: a.value for a in assignments}
+    return values.get("network_stack") or None
 
-    def describe(self) -> str:
-        parts = [
-            f"{nic.name} ({nic.mac or 'by name'}) {nic.cidr}"
-            + "".join(f", {r.destination} via {r.gateway}" for r in nic.routes)
-            for nic in self.conf.nics
-        ]
-        return f"network ({self.conf.network_type}): " + "; ".join(parts)
 
-    def execute(self, system: System) -> bool:
-        return False
+def _enabled_units(view: View) -> set[str]:
+    units: set[str] = set()
+    for entry in view.listdir("/etc/systemd/system"):
+        if entry.endswith(".wants"):
+            units.update(view.listdir(f"/etc/systemd/system/{entry}"))
+    return units
+
+
+def _os_ids(view: View) -> list[str]:
+    for path in OS_RELEASE:
+        text = view.read_text(path) if view.is_file(path) else None
+        if text is None:
+            continue
+        values = {}
+        for line in text.splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                values[key.strip()] = value.strip().strip("\"'")
+        return [values.get("ID", ""), *values.get("ID_LIKE", "").split()]
+    return []
+
+
+def detect(view: View, override: str | None = None) -> type[Stack]:
+    """The network stack of the target: `override`, else `network_stack=` in
+    /etc/osconf.conf under the root, else detected."""
+    override = override or _configured(view)
+    if override:
+        try:
+            return BY_NAME[override]
+        except KeyError:
+            names = ", ".join(BY_NAME)
+            raise UnsupportedError(
+                f"unknown network stack {override!r} (one of: {names})"
+            ) from None
+    units = _enabled_units(view)
+    for stack in STACKS:
+        if any(unit in units for unit in stack.enabled_units):
+            log.debug("network stack %s: unit enabled", stack.name)
+            return stack
+        if any(view.exists(path) for path in stack.paths):
+            log.debug("network stack %s: installed", stack.name)
+            return stack
+    ids = [i for i in _os_ids(view) if i]
+    for stack in STACKS:
+        if any(i in stack.os_ids for i in ids):
+            log.debug("network stack %s: from os-release %s", stack.name, ids)
+            return stack
+    looked = "; ".join(
+        f"{s.name}: " + ", ".join([*(f"{u} enabled" for u in s.enabled_units), *s.paths])
+        for s in STACKS
+        if s.enabled_units or s.paths
+    )
+    raise UnsupportedError(
+        f"no known network stack in the target (looked for {looked}; os-release ID/ID_LIKE "
+        f"{ids or 'missing'}); name one with --network-stack or network_stack= in /etc/osconf.conf"
+    )
+
+
+def kernel_names(conf: OsConf, live: bool) -> dict[str, str]:
+    """os.conf name -> the running kernel's name of the NIC with that MAC."""
+    if not live:
+        return {}
+    by_mac: dict[str, str] = {}
+    try:
+        entries = sorted(os.listdir(SYS_NET))
+    except OSError:
+        return {}
+    for entry in entries:
+        try:
+            with open(f"{SYS_NET}/{entry}/address", encoding="ascii") as handle:
+                by_mac.setdefault(handle.read().strip().lower(), entry)
+        except OSError:
+            continue
+    return {nic.name: by_mac[nic.mac] for nic in conf.nics if nic.mac and nic.mac in by_mac}
 
 
 def persist_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ...]:
-    return (NetworkIntent(conf),)
+    """osconf's files for the target's stack, conflicts disabled, stale files removed."""
+    stack = detect(view, options.network_stack)
+    names = kernel_names(conf, view.is_live or options.live)
+    if stack.needs_names:
+        for nic in conf.nics:
+            if nic.name not in names:
+                log.warning(
+                    "%s: kernel name of %s unknown here, %s names it %s",
+                    stack.title,
+                    nic.mac or nic.name,
+                    stack.name,
+                    nic.name,
+                )
+    target = Target(conf, names)
+    rendered = stack.render(target)
+    actions: list[Action] = list(stack.conflicts(view, target, rendered))
+    for path, file in sorted(rendered.items()):
+        actions.append(WriteFile(path, file.content, file.mode, stack.title))
+    for path in stack.owned(view):
+        if path not in rendered:
+            actions.append(RemoveFile(path, "osconf's file for a NIC os.conf no longer has"))
+    return tuple(actions)

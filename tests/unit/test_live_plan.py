@@ -157,7 +157,8 @@ def test_pyroute2_is_loaded_only_by_the_live_apply() -> None:
         "from osconf.validate import load\n"
         "from osconf.system import System\n"
         f"conf, _ = load(open({str(SAMPLES / 'classic.conf')!r}, 'rb').read(), 'x')\n"
-        "plan.make_plan(conf, System('/nonexistent'), plan.Options(live=True)).describe()\n"
+        "options = plan.Options(live=True, network_stack='networkd')\n"
+        "plan.make_plan(conf, System('/nonexistent'), options).describe()\n"
         "assert 'pyroute2' not in sys.modules, 'pyroute2 imported while planning'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)

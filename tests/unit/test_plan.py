@@ -106,5 +106,10 @@ def test_an_unreadable_target_file_fails_its_part_alone(tmp_path: Path) -> None:
     failed = [a for a in plan.actions if isinstance(a, CannotPlan)]
     assert [a.what for a in failed] == ["host name mapping in /etc/hosts"]
     assert failed[0].reason == f"Is a directory: {root / 'etc/hosts'}"
-    assert set(writes(plan.actions)) == {"/etc/hostname", "/etc/resolv.conf"}
+    assert set(writes(plan.actions)) == {
+        "/etc/hostname",
+        "/etc/resolv.conf",
+        "/etc/network/interfaces",
+        "/etc/network/interfaces.d/osconf",
+    }
     assert any(isinstance(a, SetPassword) for a in plan.actions)

@@ -1,0 +1,111 @@
+"""Debian ifupdown: a stanza per NIC in /etc/network/interfaces.d/osconf.
+
+ifupdown names interfaces, it cannot match a MAC: the kernel name of the
+NIC with os.conf's MAC is used (known on the running system); offline, the
+os.conf name (eth0) stands in, with a warning at plan time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from osconf.actions import Action, WriteFile
+from osconf.render.base import File, Stack, Target, header
+
+if TYPE_CHECKING:
+    from osconf.plan import View
+
+_STANZA = re.compile(r"^\s*(auto|allow-hotplug|allow-auto|iface)\s+(.*)$")
+
+
+class Ifupdown(Stack):
+    name = "ifupdown"
+    title = "ifupdown (/etc/network/interfaces)"
+    paths = ("/sbin/ifup", "/usr/sbin/ifup")
+    os_ids = ("debian", "ubuntu", "raspbian", "devuan")
+    needs_names = True
+    interfaces: ClassVar[str] = "/etc/network/interfaces"
+    path: ClassVar[str] = "/etc/network/interfaces.d/osconf"
+    source_line: ClassVar[str] = "source /etc/network/interfaces.d/*"
+
+    @classmethod
+    def render(cls, target: Target) -> dict[str, File]:
+        lines = [header().rstrip()]
+        dns_nic = target.dns_nic
+        for nic in target.conf.nics:
+            name = target.name(nic)
+            lines += ["", f"auto {name}", f"iface {name} inet static", f"    address {nic.cidr}"]
+            default = nic.default_route
+            if default is not None:
+                lines.append(f"    gateway {default.gateway}")
+            if nic is dns_nic and target.conf.dns:
+                lines.append("    dns-nameservers " + " ".join(target.conf.dns))
+            # Validated addresses only: nothing here comes from os.conf as text.
+            for route in nic.static_routes:
+                spec = f"{route.destination} via {route.gateway} dev {name}"
+                lines += [
+                    f"    up ip route replace {spec}",
+                    f"    down ip route del {spec} || true",
+                ]
+        return {cls.path: File("\n".join(lines) + "\n")}
+
+    @classmethod
+    def owned(cls, view: View) -> list[str]:
+        return [cls.path] if view.exists(cls.path) else []
+
+    @classmethod
+    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+        names = {target.name(nic) for nic in target.conf.nics}
+        actions: list[Action] = []
+        text = view.read_text(cls.interfaces)
+        new = _without_stanzas(text or "", names)
+        sourced = any(
+            line.split()[:1] in (["source"], ["source-directory"]) and "interfaces.d" in line
+            for line in new.splitlines()
+        )
+        if not sourced:
+            new = new + ("" if new.endswith("\n") or not new else "\n") + cls.source_line + "\n"
+        if new != (text or ""):
+            why = "drop other stanzas of osconf's NICs; source interfaces.d"
+            actions.append(WriteFile(cls.interfaces, new, None, why))
+        for entry in view.listdir("/etc/network/interfaces.d"):
+            path = f"/etc/network/interfaces.d/{entry}"
+            if path == cls.path or not view.is_file(path):
+                continue
+            old = view.read_text(path) or ""
+            edited = _without_stanzas(old, names)
+            if edited != old:
+                actions.append(WriteFile(path, edited, None, "drop other stanzas of osconf's NICs"))
+        return actions
+
+
+def _without_stanzas(text: str, names: set[str]) -> str:
+    """Comments out `auto`/`allow-*`/`iface` stanzas of `names`; all else kept."""
+    out: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        match = _STANZA.match(line)
+        if match:
+            words = match.group(2).split()
+            kind = match.group(1)
+            if kind == "iface":
+                inside = bool(words) and words[0] in names
+                if inside:
+                    out.append("# osconf: " + line)
+                    continue
+            else:
+                inside = False
+                kept = [w for w in words if w not in names]
+                if len(kept) != len(words):
+                    out.append("# osconf: " + line)
+                    if kept:
+                        out.append(f"{kind} {' '.join(kept)}")
+                    continue
+        elif inside and line.strip() and (line[:1] in " \t"):
+            out.append("# osconf: " + line)
+            continue
+        elif line.strip() and line[:1] not in " \t#":
+            inside = False
+        out.append(line)
+    return "\n".join(out) + ("\n" if out else "")

@@ -1,0 +1,67 @@
+"""systemd-networkd: one .network per NIC, matched by MAC address."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from osconf.actions import Action, RemoveFile
+from osconf.render.base import File, Stack, Target, header, listing
+
+if TYPE_CHECKING:
+    from osconf.plan import View
+
+
+class Networkd(Stack):
+    name = "networkd"
+    title = "systemd-networkd"
+    enabled_units = ("systemd-networkd.service",)
+    directory: ClassVar[str] = "/etc/systemd/network"
+    # Sorts before cloud images' own files (e.g. 50-cloud-init, 99-default):
+    # networkd uses the first file, in lexical order, that matches a link.
+    prefix: ClassVar[str] = "10-osconf-"
+
+    @classmethod
+    def render(cls, target: Target) -> dict[str, File]:
+        files = {}
+        dns_nic = target.dns_nic
+        for nic in target.conf.nics:
+            lines = [header().rstrip(), "[Match]"]
+            if nic.mac:
+                lines.append(f"MACAddress={nic.mac}")
+            else:
+                lines.append(f"Name={target.name(nic)}")
+            lines += ["", "[Network]", f"Address={nic.cidr}"]
+            if nic is dns_nic:
+                lines += [f"DNS={server}" for server in target.conf.dns]
+            for route in nic.routes:
+                lines += ["", "[Route]"]
+                if not route.is_default:
+                    lines.append(f"Destination={route.destination}")
+                lines.append(f"Gateway={route.gateway}")
+            files[f"{cls.directory}/{cls.prefix}{nic.name}.network"] = File("\n".join(lines) + "\n")
+        return files
+
+    @classmethod
+    def owned(cls, view: View) -> list[str]:
+        return [
+            p
+            for p in listing(view, cls.directory)
+            if p.rsplit("/", 1)[1].startswith(cls.prefix) and p.endswith(".network")
+        ]
+
+    @classmethod
+    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+        # A file that sorts before osconf's and matches the same MAC or name
+        # would win; those are moved aside (with a backup).
+        actions: list[Action] = []
+        for path in listing(view, cls.directory):
+            base = path.rsplit("/", 1)[1]
+            if not base.endswith(".network") or path in rendered or base >= cls.prefix:
+                continue
+            text = view.read_text(path) or ""
+            for nic in target.conf.nics:
+                keys = {f"MACAddress={nic.mac}", f"Name={target.name(nic)}"} if nic.mac else set()
+                if any(line.strip() in keys for line in text.splitlines()):
+                    actions.append(RemoveFile(path, f"it configures {nic.name} too"))
+                    break
+        return actions

@@ -1,0 +1,77 @@
+"""NetworkManager keyfiles: one profile per NIC, bound by MAC address."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from osconf.actions import Action, RemoveFile
+from osconf.render.base import File, Stack, Target, connection_uuid, header, listing
+
+if TYPE_CHECKING:
+    from osconf.plan import View
+
+
+class NetworkManager(Stack):
+    name = "networkmanager"
+    title = "NetworkManager (keyfile)"
+    enabled_units = ("NetworkManager.service",)
+    directory: ClassVar[str] = "/etc/NetworkManager/system-connections"
+    prefix: ClassVar[str] = "osconf-"
+
+    @classmethod
+    def render(cls, target: Target) -> dict[str, File]:
+        files = {}
+        dns_nic = target.dns_nic
+        default = target.conf.default_route
+        for nic in target.conf.nics:
+            lines = [
+                header().rstrip(),
+                "[connection]",
+                f"id=osconf-{nic.name}",
+                f"uuid={connection_uuid(nic)}",
+                "type=ethernet",
+                "autoconnect=true",
+                "autoconnect-priority=100",
+            ]
+            if nic.mac:
+                lines += ["", "[ethernet]", f"mac-address={nic.mac.upper()}"]
+            else:
+                lines.insert(5, f"interface-name={target.name(nic)}")
+            address = nic.cidr
+            if default is not None and default[0] is nic:
+                address += f",{default[1].gateway}"
+            lines += ["", "[ipv4]", "method=manual", f"address1={address}"]
+            for number, route in enumerate(nic.static_routes, start=1):
+                lines.append(f"route{number}={route.destination},{route.gateway}")
+            if nic is dns_nic and target.conf.dns:
+                lines += ["dns=" + ";".join(target.conf.dns) + ";", "ignore-auto-dns=true"]
+            if default is None or default[0] is not nic:
+                lines.append("never-default=true")
+            lines += ["", "[ipv6]", "method=ignore"]
+            path = f"{cls.directory}/{cls.prefix}{nic.name}.nmconnection"
+            files[path] = File("\n".join(lines) + "\n", 0o600)
+        return files
+
+    @classmethod
+    def owned(cls, view: View) -> list[str]:
+        return [
+            p
+            for p in listing(view, cls.directory)
+            if p.rsplit("/", 1)[1].startswith(cls.prefix) and p.endswith(".nmconnection")
+        ]
+
+    @classmethod
+    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+        actions: list[Action] = []
+        for path in listing(view, cls.directory):
+            if path in rendered or not view.is_file(path):
+                continue
+            text = (view.read_text(path) or "").lower()
+            for nic in target.conf.nics:
+                bound = (nic.mac and f"mac-address={nic.mac}" in text) or (
+                    f"interface-name={target.name(nic).lower()}" in text
+                )
+                if bound:
+                    actions.append(RemoveFile(path, f"another profile for {nic.name}"))
+                    break
+        return actions
