@@ -100,6 +100,28 @@ def block_devices(host: Host) -> list[BlockDevice]:
     return devices
 
 
+def _probe_candidates(host: Host, devices: list[BlockDevice]) -> list[BlockDevice]:
+    """The devices worth reading a superblock from, partitions first.
+
+    Removable and empty devices are skipped: opening a CD drive (sr0) can
+    take seconds and never holds the system disk's first partition.
+    """
+    base = Path(host.sys) / "class/block"
+
+    def attribute(name: str, attr: str) -> str:
+        try:
+            return (base / name / attr).read_text().strip()
+        except OSError:
+            return ""
+
+    keep = [
+        d for d in devices
+        if attribute(d.name, "size") not in ("", "0")
+        and attribute(d.disk or d.name, "removable") != "1"
+    ]  # fmt: skip
+    return sorted(keep, key=lambda d: (d.number is None, d.name))
+
+
 def mounts(host: Host) -> list[Mount]:
     """The mount table of this process's mount namespace."""
     try:
@@ -196,7 +218,7 @@ def find(spec: str | None, host: Host = Host()) -> Found:
             if device is None:
                 raise LocateError(f"{value}: not a block device known to the kernel")
             return Found(device, value, read_fs(value), f"given as {value}")
-        for device in devices:
+        for device in _probe_candidates(host, devices):
             fs = read_fs(device_node(host, device))
             if fs is not None and (fs.label if kind == "LABEL" else fs.uuid) is not None:
                 have = fs.label if kind == "LABEL" else fs.uuid
