@@ -93,6 +93,15 @@ def listing(view: View, folder: str) -> list[str]:
     return [f"{folder}/{name}" for name in view.listdir(folder)]
 
 
+def with_prefix(view: View, folder: str, prefix: str, suffix: str) -> list[str]:
+    """Files in `folder` named PREFIX*SUFFIX (osconf's own, by its naming)."""
+    return [
+        path
+        for path in listing(view, folder)
+        if path.rsplit("/", 1)[1].startswith(prefix) and path.endswith(suffix)
+    ]
+
+
 def generated(view: View, path: str) -> bool:
     text = view.read_text(path) if view.is_file(path) else None
     return text is not None and HEADER in text

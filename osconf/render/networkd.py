@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from osconf.actions import Action, RemoveFile
-from osconf.render.base import File, Stack, Target, header, listing
+from osconf.render.base import File, Stack, Target, header, listing, with_prefix
 
 if TYPE_CHECKING:
     from osconf.plan import View
@@ -43,11 +43,7 @@ class Networkd(Stack):
 
     @classmethod
     def owned(cls, view: View) -> list[str]:
-        return [
-            p
-            for p in listing(view, cls.directory)
-            if p.rsplit("/", 1)[1].startswith(cls.prefix) and p.endswith(".network")
-        ]
+        return with_prefix(view, cls.directory, cls.prefix, ".network")
 
     @classmethod
     def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:

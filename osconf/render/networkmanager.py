@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from osconf.actions import Action, RemoveFile
-from osconf.render.base import File, Stack, Target, connection_uuid, header, listing
+from osconf.render.base import (
+    File,
+    Stack,
+    Target,
+    connection_uuid,
+    header,
+    listing,
+    with_prefix,
+)
 
 if TYPE_CHECKING:
     from osconf.plan import View
@@ -54,11 +62,7 @@ class NetworkManager(Stack):
 
     @classmethod
     def owned(cls, view: View) -> list[str]:
-        return [
-            p
-            for p in listing(view, cls.directory)
-            if p.rsplit("/", 1)[1].startswith(cls.prefix) and p.endswith(".nmconnection")
-        ]
+        return with_prefix(view, cls.directory, cls.prefix, ".nmconnection")
 
     @classmethod
     def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:

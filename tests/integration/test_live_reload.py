@@ -12,18 +12,15 @@ kernel, and `osconf.reload` asks networkd to reload. networkd must end up
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, SAMPLES, make_root
 from tests.helpers.livenet import Lab
-from tests.helpers.tools import require_root, require_tool
+from tests.helpers.tools import require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -99,21 +96,6 @@ RELOAD = textwrap.dedent(
     assert action.execute(System("/")), "networkctl reload did not run"
     """
 )
-
-
-@pytest.fixture
-def lab() -> Iterator[Lab]:
-    require_root()
-    with Lab() as lab:
-        yield lab
-        # The daemons were started inside the guest namespace; end exactly those.
-        for pid in lab.guest.run(
-            ["ip", "netns", "pids", lab.guest.name], check=False
-        ).stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
 
 
 def test_networkd_reload_takes_the_new_address_without_bouncing(lab: Lab, tmp_path: Path) -> None:

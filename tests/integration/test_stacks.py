@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLES, make_root, run_osconf
 from tests.helpers.livenet import Lab
-from tests.helpers.tools import require_root, require_tool
+from tests.helpers.tools import require_tool
 from tests.integration.test_live_reload import BUS_CONFIG
 
 pytestmark = pytest.mark.integration
@@ -75,20 +73,6 @@ ifquery --list --allow=auto > {tmp}/ifquery.txt
 ifup --no-act -a > {tmp}/noact.txt 2>&1
 ifup -a
 """
-
-
-@pytest.fixture
-def lab() -> Iterator[Lab]:
-    require_root()
-    with Lab() as lab:
-        yield lab
-        for pid in lab.guest.run(
-            ["ip", "netns", "pids", lab.guest.name], check=False
-        ).stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
 
 
 def _wire(lab: Lab, case: str) -> None:
