@@ -90,7 +90,9 @@ def connection_uuid(nic: Nic) -> str:
 
 
 def listing(view: View, folder: str) -> list[str]:
-    return [f"{folder}/{name}" for name in view.listdir(folder)]
+    """The files of `folder` a network stack reads: hidden names are ignored by
+    all of them (and osconf's own temporary files are hidden)."""
+    return [f"{folder}/{name}" for name in view.listdir(folder) if not name.startswith(".")]
 
 
 def with_prefix(view: View, folder: str, prefix: str, suffix: str) -> list[str]:

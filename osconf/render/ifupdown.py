@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from osconf.actions import Action, WriteFile
-from osconf.render.base import File, Stack, Target, header
+from osconf.render.base import File, Stack, Target, header, listing
 
 if TYPE_CHECKING:
     from osconf.plan import View
@@ -69,8 +69,7 @@ class Ifupdown(Stack):
         if new != (text or ""):
             why = "drop other stanzas of osconf's NICs; source interfaces.d"
             actions.append(WriteFile(cls.interfaces, new, None, why))
-        for entry in view.listdir("/etc/network/interfaces.d"):
-            path = f"/etc/network/interfaces.d/{entry}"
+        for path in listing(view, "/etc/network/interfaces.d"):
             if path == cls.path or not view.is_file(path):
                 continue
             old = view.read_text(path) or ""

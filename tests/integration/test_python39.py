@@ -29,6 +29,7 @@ PACKAGES = (
     "python3-hypothesis",
     "openssl",  # test_sha512crypt cross-checks against `openssl passwd -6`
     "passwd",
+    "dosfstools",  # test_probe makes FAT file systems to identify
 )
 CACHE = REPO / ".cache" / f"py39-{SUITE}"
 # pwck of bullseye's shadow 4.8 looks groups up through NSS after chrooting

@@ -1,0 +1,83 @@
+"""Stack detection and renderer rules, on small image trees."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from osconf.errors import UnsupportedError
+from osconf.plan import Options, make_plan
+from osconf.render import detect, persist_actions
+from osconf.system import System
+from osconf.validate import load
+from tests.conftest import SAMPLES, make_root
+
+CLASSIC, _ = load((SAMPLES / "classic.conf").read_bytes())
+
+
+def _enable(root: Path, unit: str) -> None:
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    os.symlink(f"/lib/systemd/system/{unit}", wants / unit)
+
+
+@pytest.mark.parametrize(
+    ("files", "units", "expected"),
+    [
+        ({}, [], "ifupdown"),  # Debian by os-release
+        ({"usr/sbin/netplan": ""}, ["systemd-networkd.service"], "netplan"),
+        ({"sbin/ifup": ""}, ["systemd-networkd.service"], "networkd"),
+        ({"sbin/ifup": ""}, ["NetworkManager.service"], "networkmanager"),
+        ({"etc/os-release": 'ID=centos\nID_LIKE="rhel fedora"\n'}, [], "ifcfg"),
+        ({"etc/os-release": 'ID=opensuse-leap\nID_LIKE="suse opensuse"\n'}, [], "suse"),
+        ({"etc/osconf.conf": "network_stack=netplan\n"}, [], "netplan"),
+    ],
+)
+def test_detection(tmp_path: Path, files: dict[str, str], units: list[str], expected: str) -> None:
+    root = make_root(tmp_path / "root", files)
+    for unit in units:
+        _enable(root, unit)
+    assert detect(System(root)).name == expected
+
+
+def test_nothing_detected_names_what_was_looked_for(tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root", {"etc/os-release": "ID=plan9\n"})
+    with pytest.raises(UnsupportedError, match="looked for netplan: /usr/sbin/netplan"):
+        detect(System(root))
+    with pytest.raises(UnsupportedError, match="unknown network stack 'wicked'"):
+        detect(System(root), "wicked")
+
+
+def test_hidden_files_are_not_configs(tmp_path: Path) -> None:
+    # A temporary file left by a killed write is no configuration to edit.
+    root = make_root(tmp_path / "root", {
+        "etc/network/interfaces.d/.osconf.osconf-tmp.42": "auto eth0\niface eth0 inet dhcp\n",
+        "etc/network/interfaces.d/cloud": "auto eth0\niface eth0 inet dhcp\n",
+    })  # fmt: skip
+    paths = {getattr(a, "path", "") for a in persist_actions(CLASSIC, System(root), Options())}
+    assert "/etc/network/interfaces.d/cloud" in paths
+    assert not [p for p in paths if "osconf-tmp" in p]
+
+
+def test_classic_dns_on_the_default_route_nic_only(tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root")
+    plan = make_plan(CLASSIC, System(root), Options(network_stack="networkd"))
+    files = {a.path: a.content for a in plan.actions if hasattr(a, "content")}
+    eth0 = files["/etc/systemd/network/10-osconf-eth0.network"]
+    eth1 = files["/etc/systemd/network/10-osconf-eth1.network"]
+    assert "DNS=" not in eth0 and "Gateway=10.171.254.1" in eth0
+    assert "\nGateway=42.120.74.1" in eth1 and "DNS=7.7.7.7" in eth1
+    assert "[Route]\nGateway=10.171.254.1" not in eth0  # no default route on eth0
+
+
+def test_conflicting_networkd_file_for_the_same_mac_goes(tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root", {
+        "etc/systemd/network/05-dhcp.network": "[Match]\nMACAddress=00:8c:fa:5e:14:23\n"
+        "[Network]\nDHCP=yes\n",
+        "etc/systemd/network/05-other.network": "[Match]\nMACAddress=00:11:22:33:44:55\n",
+    })  # fmt: skip
+    actions = persist_actions(CLASSIC, System(root), Options(network_stack="networkd"))
+    removed = {a.path for a in actions if type(a).__name__ == "RemoveFile"}
+    assert removed == {"/etc/systemd/network/05-dhcp.network"}
