@@ -115,3 +115,17 @@ class CannotPlan:
 
     def execute(self, system: System) -> bool:
         raise RuntimeError("skipped")
+
+
+@dataclass(frozen=True)
+class Warn:
+    """Tells the operator about something osconf deliberately leaves alone."""
+
+    message: str
+
+    def describe(self) -> str:
+        return f"warn: {self.message}"
+
+    def execute(self, system: System) -> bool:
+        log.warning("%s", self.message)
+        return False

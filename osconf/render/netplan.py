@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from osconf.actions import Action, RemoveFile, WriteFile
+from osconf.actions import Action, RemoveFile, Warn, WriteFile
 from osconf.render.base import File, Stack, Target, header, listing
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ class Netplan(Stack):
             if len(ids) <= len(ours) or ids <= names:
                 actions.append(RemoveFile(path, f"it configures {ours[0].name} too"))
             else:
-                actions.append(_Warn(path, ours[0].name))
+                message = f"{path} also configures {ours[0].name} (and other NICs): left as it is"
+                actions.append(Warn(message))
         if view.exists("/etc/cloud/cloud.cfg") and actions:
             actions.append(
                 WriteFile(
@@ -115,19 +116,3 @@ def _interface_ids(text: str) -> set[str]:
 
 def _defines(text: str, name: str) -> bool:
     return name in _interface_ids(text) or f"name: {name}" in text or f'name: "{name}"' in text
-
-
-class _Warn:
-    """Tells the operator about a conflict osconf leaves alone."""
-
-    def __init__(self, path: str, nic: str) -> None:
-        self.path, self.nic = path, nic
-
-    def describe(self) -> str:
-        return f"warn: {self.path} also configures {self.nic} (and other NICs): left as it is"
-
-    def execute(self, system: object) -> bool:
-        import logging
-
-        logging.getLogger(__name__).warning("%s", self.describe())
-        return False

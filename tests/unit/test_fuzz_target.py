@@ -18,29 +18,15 @@ from hypothesis import strategies as st
 
 from osconf.apply import execute
 from osconf.etcfiles import MARK
-from osconf.model import Nic, OsConf, Route, Secret
 from osconf.plan import Options, make_plan
 from osconf.sha512crypt import verify
 from osconf.system import System
-from tests.conftest import make_root
+from osconf.validate import load
+from tests.conftest import SAMPLES, make_root
 from tests.unit.test_fuzz import PROFILE
 
-CONF = OsConf(
-    hostname="iZ23r29djmjZ",
-    password=Secret("qwer1234"),
-    nics=(
-        Nic(
-            "eth0",
-            0,
-            "00:8c:fa:5e:14:23",
-            "10.171.254.123",
-            24,
-            "10.171.254.1",
-            (Route("0.0.0.0/0", "10.171.254.1"),),
-        ),
-    ),
-    dns=("7.7.7.7", "8.8.8.8"),
-)
+# The spec's VPC sample, as the validator reads it.
+CONF, _ = load((SAMPLES / "vpc.conf").read_bytes())
 LINE = st.one_of(
     st.binary(max_size=60).map(lambda b: b.replace(b"\n", b"")),
     st.sampled_from(

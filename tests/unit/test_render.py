@@ -81,3 +81,24 @@ def test_conflicting_networkd_file_for_the_same_mac_goes(tmp_path: Path) -> None
     actions = persist_actions(CLASSIC, System(root), Options(network_stack="networkd"))
     removed = {a.path for a in actions if type(a).__name__ == "RemoveFile"}
     assert removed == {"/etc/systemd/network/05-dhcp.network"}
+
+
+def test_netplan_file_of_several_nics_is_kept_with_a_warning(tmp_path: Path) -> None:
+    shared = (
+        "network:\n  version: 2\n  ethernets:\n    eth0:\n      match:\n"
+        "        macaddress: 00:8c:fa:5e:14:23\n      dhcp4: true\n"
+        "    eth5:\n      dhcp4: true\n"
+    )
+    alone = "network:\n  ethernets:\n    eth1:\n      dhcp4: true\n"
+    root = make_root(tmp_path / "root", {
+        "etc/netplan/40-shared.yaml": shared,
+        "etc/netplan/50-cloud-init.yaml": alone,
+        "etc/cloud/cloud.cfg": "",
+    })  # fmt: skip
+    plan = make_plan(CLASSIC, System(root), Options(network_stack="netplan"))
+    described = plan.describe()
+    assert "remove /etc/netplan/50-cloud-init.yaml (it configures eth1 too)" in described
+    assert any(
+        d.startswith("warn: /etc/netplan/40-shared.yaml also configures eth0") for d in described
+    )
+    assert any("/etc/cloud/cloud.cfg.d/99-osconf-network.cfg" in d for d in described)
