@@ -305,7 +305,9 @@ class RecordNetworkState:
             merged[left.key] = NicState(
                 base.mac, base.name, base.addresses + left.addresses, base.routes + left.routes
             )
-        return system.write_file(netstate.STATE_FILE, netstate.dumps(tuple(merged.values())))
+        return system.write_file(
+            netstate.STATE_FILE, netstate.dumps(tuple(merged.values())), backup=False
+        )
 
     def _leftovers(self, netlink: Netlink, gone: tuple[NicState, ...]) -> tuple[NicState, ...]:
         from osconf.netlink import pick_link
