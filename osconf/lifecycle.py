@@ -27,7 +27,8 @@ from osconf.locate import CONF_DIR, CONF_NAME, Host, find, reachable
 from osconf.sd import notify
 
 if TYPE_CHECKING:
-    from osconf.plan import Options, View
+    from osconf.options import Options
+    from osconf.plan import View
     from osconf.system import System
 
 log = logging.getLogger(__name__)
@@ -144,13 +145,15 @@ def platform_file(
 
 
 def _on_partition(system: System, options: Options, path: Path) -> int:
-    from osconf.runner import apply_conf, load_conf, read_conf
-
     if not path.exists():
         log.info("no %s: nothing to do", path)
         state.record(system, state.Run(state.now(), "absent", "no os.conf", str(path)))
         notify("STATUS=No os.conf: nothing to do")
         return ExitCode.OK
+    # Validation and planning are loaded only when there is a file: a boot
+    # without os.conf is the common case and should cost the least.
+    from osconf.runner import apply_conf, load_conf, read_conf
+
     stamp = state.digest(read_conf(path))
     notify("STATUS=Applying os.conf")
     try:

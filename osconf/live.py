@@ -29,7 +29,8 @@ from osconf.netstate import NicState
 
 if TYPE_CHECKING:
     from osconf.netlink import Address, KernelRoute, Link, Netlink
-    from osconf.plan import Options, View
+    from osconf.options import Options
+    from osconf.plan import View
     from osconf.system import System
 
 log = logging.getLogger(__name__)

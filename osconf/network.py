@@ -15,7 +15,8 @@ from osconf.actions import Action
 from osconf.model import OsConf
 
 if TYPE_CHECKING:
-    from osconf.plan import Options, View
+    from osconf.options import Options
+    from osconf.plan import View
 
 
 def network_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ...]:

@@ -15,8 +15,10 @@ from osconf import etcfiles
 from osconf.actions import Action, CannotPlan, SetLiveHostname, SetPassword, WriteFile
 from osconf.model import OsConf
 from osconf.network import network_actions
+from osconf.options import Options
 from osconf.resolver import dns_actions
 
+DEFAULT_OPTIONS = Options()
 HOSTNAME = "/etc/hostname"
 HOSTS = "/etc/hosts"
 SYSCONFIG_NETWORK = "/etc/sysconfig/network"
@@ -41,15 +43,6 @@ class View(Protocol):
 
     @property
     def is_live(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to apply: live network work, stack override, NIC wait."""
-
-    live: bool = False
-    network_stack: str | None = None
-    nic_timeout: float = 30.0  # seconds to wait for a NIC that has not appeared yet
 
 
 @dataclass(frozen=True)
@@ -86,7 +79,7 @@ def hostname_actions(view: View, conf: OsConf) -> list[Action]:
     return actions
 
 
-def make_plan(conf: OsConf, view: View, options: Options = Options()) -> Plan:
+def make_plan(conf: OsConf, view: View, options: Options = DEFAULT_OPTIONS) -> Plan:
     """Everything os.conf asks for, as actions in the order they should run.
 
     Files first (host name, password, DNS, persisted network), then the live

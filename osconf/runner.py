@@ -19,7 +19,8 @@ from osconf.validate import load
 if TYPE_CHECKING:
     from osconf.apply import Report
     from osconf.model import OsConf
-    from osconf.plan import Options, Plan
+    from osconf.options import Options
+    from osconf.plan import Plan
     from osconf.system import System
 
 log = logging.getLogger(__name__)

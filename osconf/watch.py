@@ -18,7 +18,7 @@ from osconf.errors import OsconfError
 
 if TYPE_CHECKING:
     from osconf.lifecycle import Settings
-    from osconf.plan import Options
+    from osconf.options import Options
     from osconf.system import System
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from osconf.lifecycle import Settings
-    from osconf.plan import Options
+    from osconf.options import Options
     from osconf.system import System
 
 
@@ -62,7 +62,7 @@ def _seconds(value: str) -> float:
 
 
 def options(args: argparse.Namespace, system: System) -> Options:
-    from osconf.plan import Options
+    from osconf.options import Options
 
     live = system.is_live if args.live is None else bool(args.live)
     return Options(
@@ -98,7 +98,6 @@ def settings(args: argparse.Namespace) -> Settings:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from osconf.runner import apply_conf, load_conf
     from osconf.system import System
 
     log = logging.getLogger("osconf")
@@ -107,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         from osconf import lifecycle
 
         return lifecycle.run(system, options(args, system), settings(args))
+    from osconf.runner import apply_conf, load_conf
+
     conf = load_conf(args.conf)
     report = apply_conf(conf, system, options(args, system))
     report.raise_for_failures()

@@ -23,7 +23,8 @@ from osconf.render.networkmanager import NetworkManager
 from osconf.render.suse import Suse
 
 if TYPE_CHECKING:
-    from osconf.plan import Options, View
+    from osconf.options import Options
+    from osconf.plan import View
 
 log = logging.getLogger(__name__)
 

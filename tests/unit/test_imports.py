@@ -53,3 +53,26 @@ def test_offline_commands_never_import_pyroute2(command: str, minimal_root: Path
     assert "osconf.netlink" not in modules
     if command == "validate":
         assert not {"osconf.plan", "osconf.system", "osconf.apply", "subprocess"} & modules
+
+
+def test_a_boot_without_os_conf_loads_no_validator_or_planner(tmp_path: Path) -> None:
+    # The common boot: the partition is there, the file is not.
+    from tests.conftest import make_root
+
+    root = make_root(tmp_path / "root")
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from osconf import cli, lifecycle\n"
+        "from osconf.options import Options\n"
+        "from osconf.system import System\n"
+        f"system = System({str(root)!r})\n"
+        "code = lifecycle._on_partition(system, Options(), Path('/nonexistent/os.conf'))\n"
+        "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["code"] == 0
+    assert not {"netaddr", "osconf.validate", "osconf.plan", "pyroute2"} & set(report["modules"])
+    assert '"outcome": "absent"' in (root / "var/lib/osconf/state.json").read_text()
