@@ -21,7 +21,9 @@ COMMANDS = ("apply", "plan", "validate", "locate", "status", "watch", "install")
 log = logging.getLogger("osconf")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the arguments, only the named command's module is
+    loaded (every command is needed only for --help and usage errors)."""
     parser = argparse.ArgumentParser(
         prog="osconf",
         description="Apply Alibaba Cloud ECS os.conf settings (Customized Linux images).",
@@ -31,14 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
+    words = [w for w in (argv or ()) if not w.startswith("-")]
+    chosen = [words[0]] if words and words[0] in COMMANDS else list(COMMANDS)
+    if words and words[0] == "uninstall":  # registered by the install module
+        chosen = ["install"]
+    for name in chosen:
         module = importlib.import_module(f"osconf.commands.{name}")
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from osconf import log as oslog
 
