@@ -12,8 +12,6 @@ those files, so every test and tier that needs a package shares one build
     build_rpm(out)   -> out/osconf-VERSION-1.noarch.rpm  (rpmbuild -tb on the sdist)
 """
 
-from __future__ import annotations
-
 import fcntl
 import hashlib
 import os
@@ -21,8 +19,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import Callable, Dict, List, Optional
 
 from tests.conftest import REPO
 
@@ -32,12 +30,14 @@ CACHE = REPO / ".cache" / "packages"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def source_files() -> list[str]:
+def source_files() -> List[str]:
     """The checkout's files as a commit of the working tree would hold them."""
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, stdout=subprocess.PIPE, check=True,
-    ).stdout.decode()  # fmt: skip
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        check=True,
+    ).stdout.decode()
     return sorted(p for p in listing.split("\0") if p and os.path.lexists(REPO / p))
 
 
@@ -67,7 +67,7 @@ def _stage(into: Path) -> Path:
     return tree
 
 
-def _env() -> dict[str, str]:
+def _env() -> Dict[str, str]:
     """The environment for Debian's build tools: no virtualenv in the way."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["PATH"] = SYSTEM_PATH
@@ -76,11 +76,16 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+def _run(argv: List[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> None:
     result = subprocess.run(
-        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=1200,
-    )  # fmt: skip
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=1200,
+    )
     if result.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout[-4000:]}"
@@ -88,8 +93,20 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
 
 
 def _make_wheel(work: Path, out: Path) -> None:
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-          "-w", str(out), str(_stage(work))], cwd=work)  # fmt: skip
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "-w",
+            str(out),
+            str(_stage(work)),
+        ],
+        cwd=work,
+    )
 
 
 def _make_sdist(work: Path, out: Path) -> None:
@@ -108,8 +125,11 @@ def _make_rpm(work: Path, out: Path) -> None:
     top = work / "rpmbuild"
     # --nodeps: the build requirements are RHEL package names, which Debian's
     # empty rpm database cannot satisfy; the tools themselves are here.
-    _run(["rpmbuild", "-tb", "--nodeps", "--define", f"_topdir {top}", str(sdist)],
-         cwd=work, env=_env())  # fmt: skip
+    _run(
+        ["rpmbuild", "-tb", "--nodeps", "--define", f"_topdir {top}", str(sdist)],
+        cwd=work,
+        env=_env(),
+    )
     for rpm in (top / "RPMS").rglob("*.rpm"):
         shutil.move(str(rpm), str(out / rpm.name))
 

@@ -6,8 +6,6 @@ rpmbuild on the sdist) and then read with the family's own tools. The
 installs themselves are in test_packages_install.py.
 """
 
-from __future__ import annotations
-
 import ast
 import os
 import re
@@ -16,6 +14,7 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Dict
 
 import pytest
 
@@ -42,7 +41,7 @@ VERSION = str(_setup_constant("version"))
 ASSET_DIRS = tuple(_setup_constant("ASSET_DIRS"))  # type: ignore[arg-type]
 
 
-def _assets() -> dict[str, bytes]:
+def _assets() -> Dict[str, bytes]:
     """Every file setup.py's ASSET_DIRS ship, by its path in the repository."""
     found = {}
     for name in ASSET_DIRS:
@@ -54,7 +53,7 @@ def _assets() -> dict[str, bytes]:
 
 
 def _run(*argv: str) -> str:
-    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
 
 
 def test_versions_agree() -> None:
@@ -97,13 +96,29 @@ def test_installed_wheel_installs_the_boot_service(tmp_path: Path) -> None:
     the units and the SysV script inside its own package."""
     target = tmp_path / "site"
     wheel = packages.build_wheel(tmp_path / "dist")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                    str(target), str(wheel)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+    )
     env = dict(os.environ, PYTHONPATH=str(target))
     where = subprocess.run(
         [sys.executable, "-c", "import osconf; print(osconf.__file__)"],
-        cwd=tmp_path, env=env, check=True, stdout=subprocess.PIPE, text=True,
-    ).stdout  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+    ).stdout
     assert where.startswith(str(target))
     systemd_tree = tmp_path / "systemd"
     (systemd_tree / "usr/lib/systemd").mkdir(parents=True)
@@ -113,8 +128,12 @@ def test_installed_wheel_installs_the_boot_service(tmp_path: Path) -> None:
     for tree in (systemd_tree, sysv_tree):
         result = subprocess.run(
             [sys.executable, "-m", "osconf", "install", "--root", str(tree)],
-            cwd=tmp_path, env=env, capture_output=True, text=True,
-        )  # fmt: skip
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        )
         assert result.returncode == 0, result.stderr
         assert "not installed" not in result.stderr
     for unit in ("osconf.service", "osconf-watch.service"):
@@ -131,10 +150,7 @@ def test_deb_owns_its_units_and_never_starts_osconf(tmp_path: Path) -> None:
     require_tool("dpkg-buildpackage", package="dpkg-dev")
     deb = packages.build_deb(tmp_path)
     assert deb.name == f"osconf_{VERSION}_all.deb"
-    files = {
-        line.split()[-1].lstrip(".")
-        for line in _run("dpkg-deb", "-c", str(deb)).splitlines()
-    }  # fmt: skip
+    files = {line.split()[-1].lstrip(".") for line in _run("dpkg-deb", "-c", str(deb)).splitlines()}
     for unit in ("osconf.service", "osconf-watch.service"):
         assert f"/lib/systemd/system/{unit}" in files
     assert "/etc/init.d/osconf" in files and "/usr/bin/osconf" in files
