@@ -11,11 +11,8 @@ UUID is recorded in /etc/osconf.conf when osconf can tell which it is, and
 `aliyun_custom_image/` is created on it.
 """
 
-from __future__ import annotations
-
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
@@ -55,27 +52,33 @@ EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "
 
 
 def asset_dir(kind: str) -> Path:
-    """Where the shipped `units/` or `initscripts/` files are."""
+    """Where the shipped `units/` or `initscripts/` files are.
+
+    An installed copy (wheel, .deb, .rpm) carries them inside the package as
+    `osconf/_assets/KIND` (setup.py copies them there); a checkout, or an
+    editable install of one, has them beside the package. The checkout is
+    recognised by its setup.py, so that an unrelated `units/` directory next
+    to an installed package is never taken for osconf's.
+    """
     package = Path(__file__).resolve().parent
-    candidates = [
-        package / kind,  # wheel / installed package data
-        package.parent / kind,  # source checkout
-        Path(sys.prefix) / "share/osconf" / kind,
-    ]
+    candidates = [package / "_assets" / kind]
+    if (package.parent / "setup.py").is_file():
+        candidates.append(package.parent / kind)
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise LocateError(f"osconf's {kind} files are not installed (looked in {candidates})")
+    looked = ", ".join(str(c) for c in candidates)
+    raise LocateError(f"osconf's {kind} files are not installed (looked in {looked})")
 
 
-def has_systemd(system: System) -> bool:
+def has_systemd(system: "System") -> bool:
     return any(
         system.exists(p)
         for p in ("/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/bin/systemctl")
     )
 
 
-def executable(system: System) -> list[str]:
+def executable(system: "System") -> List[str]:
     """The command that runs osconf inside the target."""
     for path in EXECUTABLES:
         if system.is_file(path):
@@ -83,7 +86,7 @@ def executable(system: System) -> list[str]:
     return ["/usr/bin/python3", "-m", "osconf"]
 
 
-def _with_command(text: str, command: list[str], runlevels: Optional[str] = None) -> str:
+def _with_command(text: str, command: List[str], runlevels: Optional[str] = None) -> str:
     out = []
     for line in text.splitlines():
         if line.startswith("ExecStart=/usr/bin/osconf "):
@@ -96,13 +99,13 @@ def _with_command(text: str, command: list[str], runlevels: Optional[str] = None
     return "\n".join(out) + "\n"
 
 
-def _rc_dirs(system: System) -> list[str]:
+def _rc_dirs(system: "System") -> List[str]:
     if system.listdir("/etc/rc.d"):
         return [f"/etc/rc.d/rc{level}.d" for level in RUNLEVELS]
     return [f"/etc/rc{level}.d" for level in RUNLEVELS]
 
 
-def _symlink(system: System, link: str, target: str) -> None:
+def _symlink(system: "System", link: str, target: str) -> None:
     host = system.host_path(link)
     host.parent.mkdir(parents=True, exist_ok=True)
     if host.is_symlink() and os.readlink(host) == target:
@@ -113,7 +116,7 @@ def _symlink(system: System, link: str, target: str) -> None:
     log.info("linked %s -> %s", link, target)
 
 
-def _sysv_tool(system: System) -> Optional[Tuple[str, Tuple[str, ...], Tuple[str, ...]]]:
+def _sysv_tool(system: "System") -> Optional[Tuple[str, Tuple[str, ...], Tuple[str, ...]]]:
     for paths, add, remove in SYSV_TOOLS:
         for path in paths:
             if system.is_file(path):
@@ -121,7 +124,7 @@ def _sysv_tool(system: System) -> Optional[Tuple[str, Tuple[str, ...], Tuple[str
     return None
 
 
-def _run_in_image(system: System, argv: List[str]) -> None:
+def _run_in_image(system: "System", argv: List[str]) -> None:
     """Runs the image's own program: directly on the running system, else in
     a chroot of the image (same architecture: an image being built)."""
     if not system.is_live:
@@ -135,7 +138,7 @@ def _run_in_image(system: System, argv: List[str]) -> None:
         raise ApplyError([f"{' '.join(argv)} exited {result.returncode}: {detail}"])
 
 
-def _install_sysv(system: System, command: List[str]) -> str:
+def _install_sysv(system: "System", command: List[str]) -> str:
     rcs = system.exists(RCS_DIR) and not system.is_file(RCS_DIR)
     text = (asset_dir("initscripts") / "osconf").read_text()
     system.write_file(INITSCRIPT, _with_command(text, command, "S" if rcs else None), 0o755)
@@ -150,7 +153,7 @@ def _install_sysv(system: System, command: List[str]) -> str:
     return f"installed {INITSCRIPT}, registered with {path} ({where}, before the network and sshd)"
 
 
-def install(system: System, partition: Optional[str], watch: bool = False) -> List[str]:
+def install(system: "System", partition: Optional[str], watch: bool = False) -> List[str]:
     """Installs and enables the boot hooks; returns what it did, line by line.
 
     The watcher is installed only when asked (`watch`); installing without
@@ -190,8 +193,8 @@ def _config(partition: str) -> str:
     )
 
 
-def uninstall(system: System) -> list[str]:
-    done: list[str] = []
+def uninstall(system: "System") -> List[str]:
+    done: List[str] = []
     for unit in UNITS:
         for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
             if system.remove_file(path):
@@ -210,13 +213,18 @@ def uninstall(system: System) -> list[str]:
     return done
 
 
-def prepare_partition(system: System) -> str | None:
+def prepare_partition(system: "System") -> Optional[str]:
     """Finds the image's first partition, creates `aliyun_custom_image/` on it
     and returns `UUID=...` to record; None when it cannot be told (an image
     tree that is a plain directory rather than a mounted disk)."""
     from osconf.locate import CONF_DIR, Host, block_devices, find, reachable
 
     host = Host()
+    if system.is_live and not os.path.exists(os.path.join(host.proc, "self/mountinfo")):
+        # `chroot IMAGE osconf install` in an image build: no /proc, no disk
+        # to tell. Nothing is wrong; the search happens at the image's boot.
+        log.info("no mount table (/proc is not mounted): the partition is searched at boot")
+        return None
     try:
         if system.is_live:
             found = find(None, host)

@@ -4,25 +4,25 @@ Each variant's tree (systemd with networkd, ifupdown, NetworkManager or
 netplan; sysvinit with ifupdown) is built once with mmdebstrap from the
 host's apt mirror and cached under .cache/ by a hash of its inputs (CI
 starts from nothing). osconf is installed into a copy of it as an image
-builder would. Disks are assembled without mounting anything: `mkfs.ext4
--d` (or mtools for FAT) fills each partition image, which is copied into a
-partitioned disk image. Layouts: p1 a separate data partition (ext4 or
+builder would: its .deb with the image's apt, then `osconf install`.
+Disks are assembled without mounting anything: `mkfs.ext4 -d` (or mtools
+for FAT) fills each partition image, which is copied into a partitioned
+disk image. Layouts: p1 a separate data partition (ext4 or
 FAT32, not mounted by the guest), p1 = /boot (mounted by fstab UUID), or
 a single partition that is / itself.
 """
 
-from __future__ import annotations
-
 import hashlib
 import shutil
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import List, Optional, Tuple
 
 from tests.conftest import REPO
 from tests.helpers.mirror import mirrors
+from tests.helpers.packages import build_deb
 
 SUITE = "bookworm"
 CACHE = REPO / ".cache" / "e2e"
@@ -42,8 +42,8 @@ class Variant:
     """An init system and network stack: the packages and what is enabled."""
 
     name: str
-    packages: tuple[str, ...]
-    hooks: tuple[str, ...] = ()  # commands run in the finished tree (chroot)
+    packages: Tuple[str, ...]
+    hooks: Tuple[str, ...] = ()  # commands run in the finished tree (chroot)
     init: str = "systemd"
 
 
@@ -59,7 +59,7 @@ VARIANTS = {
 }
 
 
-def _key(variant: Variant, sources: list[str]) -> str:
+def _key(variant: Variant, sources: List[str]) -> str:
     inputs = [SUITE, *sources, *COMMON, *variant.packages, *variant.hooks, variant.init, SSHD]
     return hashlib.sha256("\n".join(inputs).encode()).hexdigest()[:16]
 
@@ -88,31 +88,35 @@ def base_tree(name: str) -> Path:
     return folder
 
 
-def kernel_and_initrd(tree: Path) -> tuple[Path, Path]:
+def kernel_and_initrd(tree: Path) -> Tuple[Path, Path]:
     return sorted(tree.glob("boot/vmlinuz-*"))[-1], sorted(tree.glob("boot/initrd.img-*"))[-1]
 
 
-def with_osconf(name: str, work: Path) -> Path:
-    """A copy of the variant's tree with osconf installed as an image builder would."""
+def with_osconf(name: str, work: Path, watch: bool = False) -> Path:
+    """A copy of the variant's tree with osconf installed as an image builder
+    would: the .deb through the image's own apt (its dependencies are in the
+    tree), then the image's own `osconf install` recording partition 1."""
     target = work / "tree"
     if target.exists():
         shutil.rmtree(target)
     subprocess.run(["cp", "-a", str(base_tree(name)), str(target)], check=True)
-    wheels = work / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels),
-                    str(REPO)], check=True)  # fmt: skip
-    (wheel,) = wheels.glob("osconf-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile",
-                    "--target", str(target / "usr/lib/python3/dist-packages"), str(wheel)],
-                   check=True)  # fmt: skip
-    shutil.rmtree(wheels)
-    subprocess.run([sys.executable, "-m", "osconf", "install", "--root", str(target),
-                    "--partition", f"LABEL={LABEL}"], check=True, cwd=REPO)  # fmt: skip
+    deb = build_deb(work)
+    shutil.copy(deb, target / "tmp" / deb.name)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",
+           "LC_ALL": "C.UTF-8"}  # fmt: skip
+    subprocess.run(["chroot", str(target), "apt-get", "install", "-y", "-q", "--no-download",
+                    "--no-install-recommends", f"/tmp/{deb.name}"],
+                   check=True, env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+    (target / "tmp" / deb.name).unlink()
+    deb.unlink()
+    subprocess.run(["chroot", str(target), "osconf", "install", "--partition", f"LABEL={LABEL}",
+                    *(["--watch"] if watch else [])], check=True, env=env)  # fmt: skip
     return target
 
 
 def _mkfs_ext4(image: Path, size_mb: int, source: Path, label: str, fs_uuid: str = "") -> None:
-    image.unlink(missing_ok=True)
+    if image.exists():
+        image.unlink()
     extra = ["-U", fs_uuid] if fs_uuid else []
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, *extra, "-d", str(source), str(image),
                     f"{size_mb}M"], check=True)  # fmt: skip
@@ -143,7 +147,7 @@ class Disk:
         # Where aliyun_custom_image/ is inside partition 1's file system.
         self.conf_dir = "/aliyun_custom_image"
 
-    def build(self, tree: Path, os_conf: bytes | None) -> None:
+    def build(self, tree: Path, os_conf: Optional[bytes]) -> None:
         """Writes the disk from `tree` (which it may rearrange: /boot, fstab)."""
         with open(self.path, "wb") as handle:
             handle.truncate(DISK_MB * 1024 * 1024)
@@ -151,10 +155,13 @@ class Disk:
             layout = "label: gpt\nstart=2048\n"
         else:
             layout = f"label: gpt\nstart=2048, size={P1_MB * 2048}\nstart={self.p2_offset // 512}\n"
-        subprocess.run(["sfdisk", "-q", str(self.path)], input=layout, text=True, check=True)
+        subprocess.run(
+            ["sfdisk", "-q", str(self.path)], input=layout, universal_newlines=True, check=True
+        )
         fstab = f"{self.root_device} / ext4 rw,errors=remount-ro 0 1\n"
         p1 = self.work / "p1.img"
-        p1.unlink(missing_ok=True)
+        if p1.exists():
+            p1.unlink()
         source = self.work / "p1"
         shutil.rmtree(source, ignore_errors=True)
         source.mkdir()
@@ -167,7 +174,7 @@ class Disk:
             with open(p1, "wb") as handle:
                 handle.truncate(P1_MB * 1024 * 1024)
             subprocess.run(["mkfs.vfat", "-F", "32", "-s", "1", "-n", LABEL, str(p1)],
-                           check=True, capture_output=True)  # fmt: skip
+                           check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
             subprocess.run(["mmd", "-i", str(p1), "::aliyun_custom_image"], check=True)
         else:
             fs_uuid = str(uuid.uuid4())
@@ -197,9 +204,15 @@ class Disk:
         """Partition 1 as e2fsprogs opens it inside the disk image (no copy)."""
         return f"{self.path}?offset={self.p1_offset}"
 
-    def _debugfs(self, request: str, write: bool = False) -> subprocess.CompletedProcess[str]:
+    def _debugfs(self, request: str, write: bool = False) -> "subprocess.CompletedProcess[str]":
         argv = ["debugfs", *(["-w"] if write else []), "-R", request, self._ext4()]
-        return subprocess.run(argv, capture_output=True, text=True, check=False)
+        return subprocess.run(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+            check=False,
+        )
 
     def put_conf(self, data: bytes) -> None:
         staged = self.work / "os.conf.staged"
@@ -213,11 +226,11 @@ class Disk:
         assert result.returncode == 0, result.stderr
         assert self.conf_listing() == ["os.conf"], "debugfs did not write os.conf"
 
-    def conf_listing(self) -> list[str]:
+    def conf_listing(self) -> List[str]:
         """Names in aliyun_custom_image/ on partition 1, read from the image."""
         if self.fstype == "vfat":
-            out = subprocess.run(["mdir", "-b", "-i", f"{self.path}@@{self.p1_offset}",
-                                  "::aliyun_custom_image"], capture_output=True, text=True,
+            argv = ["mdir", "-b", "-i", f"{self.path}@@{self.p1_offset}", "::aliyun_custom_image"]
+            out = subprocess.run(argv, stdout=subprocess.PIPE, universal_newlines=True,
                                  check=True).stdout  # fmt: skip
             return sorted(line.rstrip("/").rsplit("/", 1)[-1].lower()
                           for line in out.split() if line.strip())  # fmt: skip

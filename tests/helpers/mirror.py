@@ -4,16 +4,15 @@ The repository names no mirror: whichever one the host's apt uses (a local
 mirror, a proxy, deb.debian.org) is the one the test trees are built from.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 APT = Path("/etc/apt")
 
 
-def _deb822(text: str) -> list[dict[str, str]]:
-    stanzas: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+def _deb822(text: str) -> List[Dict[str, str]]:
+    stanzas: list[Dict[str, str]] = []
+    current: Dict[str, str] = {}
     key = ""
     for line in text.splitlines():
         if line.startswith("#"):
@@ -34,9 +33,9 @@ def _deb822(text: str) -> list[dict[str, str]]:
     return stanzas
 
 
-def _entries(apt: Path) -> list[tuple[str, str, str]]:
+def _entries(apt: Path) -> List[Tuple[str, str, str]]:
     """(URI, suite, components) of every enabled `deb` source."""
-    out: list[tuple[str, str, str]] = []
+    out: list[Tuple[str, str, str]] = []
     lists = [apt / "sources.list", *sorted((apt / "sources.list.d").glob("*.list"))]
     for path in lists:
         if not path.is_file():
@@ -59,7 +58,7 @@ def _entries(apt: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def mirrors(suite: str, apt: Path = APT) -> list[str]:
+def mirrors(suite: str, apt: Path = APT) -> List[str]:
     """One-line `deb` entries for `suite` and its -updates/-security, as the
     host's apt has them (mmdebstrap takes each as a MIRROR argument)."""
     wanted = (suite, f"{suite}-updates", f"{suite}-security")

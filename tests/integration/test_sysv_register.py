@@ -6,11 +6,10 @@ The tree is the QEMU tier's sysvinit-core variant (mmdebstrap, cached in
 rcS -- where Debian brings the network up -- and so before sshd (rc2).
 """
 
-from __future__ import annotations
-
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Dict, List
 
 import pytest
 
@@ -20,7 +19,7 @@ from tests.helpers.tools import require_root, require_tool
 pytestmark = pytest.mark.integration
 
 
-def _depends(tree: Path, kind: str) -> dict[str, list[str]]:
+def _depends(tree: Path, kind: str) -> Dict[str, List[str]]:
     out = {}
     for line in (tree / f"etc/init.d/.depend.{kind}").read_text().splitlines():
         name, _, deps = line.partition("=" if line.startswith("TARGETS") else ":")

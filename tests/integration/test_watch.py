@@ -4,14 +4,13 @@ Real loop disks and a real mount namespace; the watcher runs as a process
 of its own, as under its unit.
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -27,16 +26,16 @@ CONF = "aliyun_custom_image/os.conf"
 BROKEN = (SAMPLES / "vpc.conf").read_bytes().replace(b"255.255.255.0", b"255.0.255.0")
 
 
-def _watch_for(root: Path, label: str, seconds: float, until: str = "") -> list[str]:
+def _watch_for(root: Path, label: str, seconds: float, until: str = "") -> List[str]:
     """Runs the watcher (0.2 s interval) until a log line contains `until`
     (at most 120 s: the lock may be another test's), then `seconds` more;
     returns its log lines."""
     watcher = subprocess.Popen(
         [sys.executable, "-m", "osconf", "watch", "--root", str(root), "--no-live",
          "--interval", "0.2", "--partition", f"LABEL={label}"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True,
+        cwd=REPO, stderr=subprocess.PIPE, universal_newlines=True,
     )  # fmt: skip
-    lines: list[str] = []
+    lines: List[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(watcher.stderr.readline, "")))
     reader.start()
     deadline = time.monotonic() + 120
@@ -57,7 +56,9 @@ def test_an_invalid_file_is_reported_once(tmp_path: Path) -> None:
         disk.mkfs(1, "ext4", label)
         disk.put(1, CONF, BROKEN)
         # The boot run rejects it and records so ...
-        boot = run_osconf("apply", "--root", str(root), "--no-live", "--partition", f"LABEL={label}")
+        boot = run_osconf(
+            "apply", "--root", str(root), "--no-live", "--partition", f"LABEL={label}"
+        )
         assert boot.returncode == ExitCode.INVALID_CONFIG, boot.stderr
         # ... so the watcher, looking ~15 times, says nothing about it.
         assert _watch_for(root, label, 3) == []
@@ -104,8 +105,14 @@ def test_its_mounts_stay_in_its_own_namespace(tmp_path: Path) -> None:
         f"subprocess.run(['mount', '-t', 'tmpfs', 'none', {str(point)!r}], check=True)\n"
         "print(open('/proc/self/mountinfo').read().count(sys.argv[1]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(point)], cwd=REPO,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(point)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1", "the mount was not made inside"
     assert str(point) not in Path("/proc/self/mountinfo").read_text()

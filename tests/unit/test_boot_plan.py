@@ -1,9 +1,8 @@
 """Boot before the network stack: the live step is left to the stack (osconf.boot)."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
+from typing import Dict, List, Optional, Set
 
 import pytest
 
@@ -35,7 +34,7 @@ def fake_proc(tmp_path: Path, *daemons: str) -> str:
     return str(proc)
 
 
-def fake_sys(tmp_path: Path, nics: dict[str, str], udev_done: set[str] | None = None) -> Path:
+def fake_sys(tmp_path: Path, nics: Dict[str, str], udev_done: Optional[Set[str]] = None) -> Path:
     """/sys/class/net with `nics` (name -> MAC), /run/udev/data for `udev_done`."""
     sys_net = tmp_path / "sys/class/net"
     udev = tmp_path / "run/udev/data"
@@ -73,7 +72,11 @@ def test_each_stack_is_up_by_its_own_state(tmp_path: Path) -> None:
 def test_wait_finds_nics_by_mac_once_udev_named_them(tmp_path: Path) -> None:
     base = fake_sys(tmp_path, {"lo": "00:00:00:00:00:00", "ens3": MAC0, "ens4": MAC1}, {"ens3"})
     (base / "run/udev/control").write_text("")
-    args = (str(base / "sys/class/net"), str(base / "run/udev/data"), str(base / "run/udev/control"))
+    args = (
+        str(base / "sys/class/net"),
+        str(base / "run/udev/data"),
+        str(base / "run/udev/control"),
+    )
     conf = sample("classic.conf")
     # udev still has ens4 (it may rename it): not ready within the wait.
     assert wait_for_nics(conf, 0.2, *args) == {"eth0": "ens3"}
@@ -94,7 +97,7 @@ def test_missing_nic_fails_alone() -> None:
         absent.execute(system)
 
 
-def _plan(root: Path, conf: OsConf, stack: str, **options: object) -> list[object]:
+def _plan(root: Path, conf: OsConf, stack: str, **options: object) -> List[object]:
     opts = Options(live=True, network_stack=stack, nic_timeout=0, **options)  # type: ignore[arg-type]
     return list(make_plan(conf, System(root), opts).actions)
 
