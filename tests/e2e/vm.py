@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import List, Optional, Type
+from typing import List, Optional, Tuple, Type
 
 import paramiko
 
@@ -37,9 +37,11 @@ def free_port() -> int:
 
 class Guest:
     def __init__(self, work: Path, disk: Path, kernel: Path, initrd: Path,
-                 nics: List[Nic], ssh_address: str, name: str) -> None:  # fmt: skip
+                 nics: List[Nic], ssh_address: str, name: str,
+                 root_device: str = "/dev/vda2") -> None:  # fmt: skip
         self.work, self.disk, self.kernel, self.initrd = work, disk, kernel, initrd
         self.nics, self.ssh_address, self.name = nics, ssh_address, name
+        self.root_device = root_device
         self.port = free_port()
         self.console = work / f"{name}.console.log"
         self.proc: Optional[subprocess.Popen[bytes]] = None
@@ -50,7 +52,7 @@ class Guest:
             "qemu-system-x86_64", "-accel", "tcg,thread=multi", "-m", "1024", "-smp", "2",
             "-display", "none", "-monitor", "none", "-serial", f"file:{self.console}",
             "-no-reboot", "-kernel", str(self.kernel), "-initrd", str(self.initrd),
-            "-append", "root=/dev/vda2 rw console=ttyS0 panic=-1",
+            "-append", f"root={self.root_device} rw console=ttyS0 panic=-1",
             "-drive", f"file={self.disk},if=virtio,format=raw",
         ]  # fmt: skip
         for index, nic in enumerate(self.nics):
@@ -70,11 +72,12 @@ class Guest:
         assert self.proc is not None
         if self.proc.poll() is None:
             try:
-                self.run(self._password_for_exit, "systemctl poweroff", check=False)
+                # `poweroff` is systemd's and sysvinit's alike.
+                self.run(self._password_for_exit, "poweroff", check=False)
             except Exception:  # noqa: BLE001 - the guest may not accept it; kill below
                 pass
             try:
-                self.proc.wait(timeout=60)
+                self.proc.wait(timeout=180)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -93,7 +96,7 @@ class Guest:
                        allow_agent=False, look_for_keys=False)  # fmt: skip
         return client
 
-    def wait_for_ssh(self, password: str, timeout: float = 420) -> None:
+    def wait_for_ssh(self, password: str, timeout: float = 900) -> None:
         """Until root can log in with `password` (or the guest died / time ran out)."""
         deadline = time.monotonic() + timeout
         last: Optional[Exception] = None
@@ -113,13 +116,18 @@ class Guest:
         raise AssertionError(f"no SSH within {timeout:g} s ({last}); see {self.console}")
 
     def run(self, password: str, command: str, check: bool = True) -> str:
+        code, out, err = self.status(password, command)
+        if check and code != 0:
+            raise AssertionError(f"{command!r} exited {code}: {err}")
+        return out
+
+    def status(self, password: str, command: str, timeout: float = 300) -> Tuple[int, str, str]:
+        """(exit code, stdout, stderr) of `command` run as root in the guest."""
         client = self.connect(password)
         try:
-            _, stdout, stderr = client.exec_command(command, timeout=120)
+            _, stdout, stderr = client.exec_command(command, timeout=timeout)
             out = stdout.read().decode()
-            code = stdout.channel.recv_exit_status()
-            if check and code != 0:
-                raise AssertionError(f"{command!r} exited {code}: {stderr.read().decode()}")
-            return out
+            err = stderr.read().decode()
+            return stdout.channel.recv_exit_status(), out, err
         finally:
             client.close()
