@@ -15,6 +15,7 @@ The persisted files come from the renderer of the target's network stack
 An explicit `--live` always takes the netlink path.
 """
 
+import dataclasses
 from typing import TYPE_CHECKING, List, Tuple
 
 from osconf.actions import Action
@@ -44,7 +45,14 @@ def network_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
             # Before the files are rendered: stacks that name NICs need the
             # kernel's names, which exist once udev is done with each NIC.
             names = wait_for_nics(conf, options.nic_timeout)
-            actions.extend(persist_actions(conf, view, options))
+            persisted = conf
+            if detect(view, options.network_stack).needs_names and len(names) < len(conf.nics):
+                # A NIC that did not appear has no kernel name: a stanza under
+                # a guessed one would make the stack's own start fail (ifup).
+                # The run that finds it writes it (os.conf is kept: exit 5).
+                present = tuple(nic for nic in conf.nics if nic.name in names)
+                persisted = dataclasses.replace(conf, nics=present)
+            actions.extend(persist_actions(persisted, view, options))
             actions.extend(boot_actions(conf, stack, names, options.nic_timeout))
             from osconf.live import RecordNetworkState
 

@@ -100,7 +100,8 @@ def _healthy(guest: Guest, password: str, init: str) -> None:
             if re.search(r"failed!|\[FAIL|failed \(exit", line)
         ]
         assert not bad, bad
-        assert "Applying os.conf: done" in console or "Applying os.conf:" not in console
+        # The script ran, in rcS before networking (its failure: "failed (exit N)").
+        assert console.index("Applying os.conf:") < console.index("Configuring network interfaces")
         for script in ("osconf", "ssh"):
             code, out, err = guest.status(password, f"/etc/init.d/{script} status")
             assert code == 0, (script, out, err)

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Set
 
 import pytest
 
+from osconf.actions import WriteFile
 from osconf.boot import LeaveToStack, stack_up, wait_for_nics
 from osconf.live import ConfigureNic, RecordNetworkState, SetDefaultRoute
 from osconf.model import OsConf
@@ -111,7 +112,17 @@ def test_boot_before_ifupdown_leaves_the_kernel_to_it(tmp_path: Path) -> None:
     assert [(a.name, a.mac) for a in leave] == [("eth0", MAC0), ("eth1", MAC1)]
     record = [a for a in actions if isinstance(a, RecordNetworkState)]
     assert len(record) == 1 and record[0].previous == ()
-    assert any("/etc/network/interfaces.d/osconf" in a.describe() for a in actions)
+    # Neither NIC is on this machine: no stanza under a guessed name, which
+    # would make ifup fail (the run that finds them writes them).
+    stanzas = [a for a in actions if isinstance(a, WriteFile) and "iface eth" in a.content]
+    assert stanzas == []
+
+
+def test_boot_persists_a_missing_nic_for_stacks_that_match_macs(tmp_path: Path) -> None:
+    root = make_root(tmp_path / "root")
+    actions = _plan(root, sample("classic.conf"), "networkd", defer_to_stack=True)
+    written = [a.describe() for a in actions if "10-osconf-eth" in a.describe()]
+    assert len(written) == 2, written
 
 
 def test_once_ifupdown_is_up_the_live_step_runs(tmp_path: Path) -> None:
