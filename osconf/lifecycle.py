@@ -15,15 +15,24 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from osconf import state
 from osconf.errors import ApplyError, BusyError, ConfigError, ExitCode, OsconfError
-from osconf.locate import CONF_DIR, CONF_NAME, Host, find, reachable
+from osconf.locate import (
+    CONF_DIR,
+    CONF_LIMIT,
+    CONF_NAME,
+    Host,
+    conf_dir,
+    consume,
+    find,
+    reachable,
+    read_platform_conf,
+)
 from osconf.sd import notify
 
 if TYPE_CHECKING:
@@ -100,16 +109,6 @@ def locked(path: str, timeout: float) -> Iterator[None]:
         os.close(fd)
 
 
-def consume(path: Path) -> None:
-    """Deletes os.conf for good: unlink, then fsync the directory."""
-    os.unlink(path)
-    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def run(system: System, options: Options, settings: Settings) -> int:
     """The whole job on the platform's file; returns the exit code."""
     reason = disabled_by(system, settings.host)
@@ -124,58 +123,84 @@ def run(system: System, options: Options, settings: Settings) -> int:
             found = find(spec, settings.host)
             with reachable(found, settings.host, system) as (top, how):
                 log.info("first partition %s (%s), %s", found.node, found.how, how)
-                return _on_partition(system, options, Path(top) / CONF_DIR / CONF_NAME)
+                with conf_dir(top) as fd:
+                    return _on_partition(system, options, top, fd)
         except OsconfError as err:
             if not isinstance(err, (ConfigError, ApplyError)):
                 state.record(system, state.Run(state.now(), "error", str(err)))
             raise
 
 
+@dataclass(frozen=True)
+class PlatformConf:
+    """The platform's os.conf as read from the first partition (once)."""
+
+    path: str  # where it is, for messages
+    data: bytes
+
+
 @contextmanager
 def platform_file(
     system: System, settings: Settings, writable: bool = True
-) -> Iterator[Path | None]:
+) -> Iterator[Optional[PlatformConf]]:
     """The platform's os.conf on the first partition (None when absent)."""
     spec = settings.partition or configured_partition(system)
     found = find(spec, settings.host)
     with reachable(found, settings.host, system, writable) as (top, how):
         log.debug("first partition %s (%s), %s", found.node, found.how, how)
-        path = Path(top) / CONF_DIR / CONF_NAME
-        yield path if path.exists() else None
+        with conf_dir(top) as fd:
+            yield _read(top, fd)
 
 
-def _on_partition(system: System, options: Options, path: Path) -> int:
-    if not path.exists():
-        log.info("no %s: nothing to do", path)
-        state.record(system, state.Run(state.now(), "absent", "no os.conf", str(path)))
+def _read(top: str, fd: Optional[int]) -> Optional[PlatformConf]:
+    path = os.path.join(top, CONF_DIR, CONF_NAME)
+    data = read_platform_conf(fd, path, CONF_LIMIT) if fd is not None else None
+    return None if data is None else PlatformConf(path, data)
+
+
+def _on_partition(system: System, options: Options, top: str, fd: Optional[int]) -> int:
+    conf_file = _read(top, fd)
+    if conf_file is None or fd is None:
+        where = os.path.join(top, CONF_DIR, CONF_NAME)
+        log.info("no %s: nothing to do", where)
+        state.record(system, state.Run(state.now(), "absent", "no os.conf", where))
         notify("STATUS=No os.conf: nothing to do")
         return ExitCode.OK
+    path = conf_file.path
     # Validation and planning are loaded only when there is a file: a boot
     # without os.conf is the common case and should cost the least.
-    from osconf.runner import apply_conf, load_conf, read_conf
+    from osconf.runner import apply_conf, load_conf_bytes
 
-    stamp = state.digest(read_conf(path))
+    stamp = state.digest(conf_file.data)
     notify("STATUS=Applying os.conf")
     try:
-        conf = load_conf(path)
+        conf = load_conf_bytes(conf_file.data, path)
     except ConfigError as err:
         errors = [str(p) for p in err.problems if p.fatal]
         message = f"invalid, kept for a retry: {len(errors)} error(s): " + "; ".join(errors)
-        state.record(system, state.Run(state.now(), "invalid", message, str(path), stamp))
+        state.record(system, state.Run(state.now(), "invalid", message, path, stamp))
         raise
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)
         state.record(
             system,
-            state.Run(state.now(), "failed", message, str(path), stamp, len(report.changed)),
+            state.Run(state.now(), "failed", message, path, stamp, len(report.changed)),
         )
         report.raise_for_failures()
-    consume(path)
+    try:
+        consume(fd, path)
+    except ApplyError as err:
+        # Everything is applied; the file stays (a read-only partition), so
+        # the next boot applies it again -- which changes nothing.
+        state.record(
+            system, state.Run(state.now(), "failed", str(err), path, stamp, len(report.changed))
+        )
+        raise
     message = f"applied and deleted: {len(report.changed)} change(s)"
     log.info("%s %s", path, message)
     state.record(
-        system, state.Run(state.now(), "applied", message, str(path), stamp, len(report.changed))
+        system, state.Run(state.now(), "applied", message, path, stamp, len(report.changed))
     )
     notify("STATUS=os.conf applied")
     return ExitCode.OK

@@ -10,17 +10,17 @@ give a simulated layout.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, Optional
 
-from osconf.errors import LocateError
+from osconf.errors import ApplyError, LocateError
 from osconf.probe import PROBE_BYTES, FileSystem, identify
 
 if TYPE_CHECKING:
@@ -32,6 +32,11 @@ CONF_DIR = "aliyun_custom_image"
 CONF_NAME = "os.conf"
 SUPPORTED = ("vfat", "ext2", "ext3", "ext4")
 MOUNT_BASE = "/run/osconf"
+# What is read of os.conf at most: one byte more than the parser accepts
+# (osconf.parse.MAX_BYTES, a unit test keeps them equal), so that a larger
+# file is reported as such without being read whole.
+CONF_LIMIT = 256 * 1024
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,75 @@ def check_type(found: Found) -> None:
         )
     if fs.type not in SUPPORTED:
         raise LocateError(f"{found.node}: {fs.type} is not a supported file system")
+
+
+@contextmanager
+def conf_dir(top: str) -> Iterator[Optional[int]]:
+    """A descriptor of `aliyun_custom_image/` on the partition mounted at
+    `top`, None when there is none.
+
+    The partition is input like os.conf: the directory must be a real
+    directory on it (O_NOFOLLOW: a link to anywhere is refused, never
+    followed), and everything below is reached through this descriptor.
+    """
+    try:
+        top_fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as err:
+        raise LocateError(f"{top}: {err.strerror}") from None
+    fd: Optional[int] = None
+    try:
+        fd = os.open(CONF_DIR, _DIR_FLAGS, dir_fd=top_fd)
+        if os.fstat(fd).st_dev != os.fstat(top_fd).st_dev:
+            raise LocateError(f"{top}/{CONF_DIR} is another file system mounted there: refused")
+    except FileNotFoundError:
+        fd = None
+    except OSError as err:
+        if fd is not None:
+            os.close(fd)
+        if err.errno not in (errno.ENOTDIR, errno.ELOOP):
+            raise LocateError(f"{top}/{CONF_DIR}: {err.strerror}") from None
+        raise LocateError(
+            f"{top}/{CONF_DIR} is not a directory on the partition (a link or a file): refused"
+        ) from None
+    except LocateError:
+        if fd is not None:
+            os.close(fd)
+        raise
+    finally:
+        os.close(top_fd)
+    try:
+        yield fd
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def read_platform_conf(dir_fd: int, shown: str, limit: int) -> Optional[bytes]:
+    """os.conf's bytes from `aliyun_custom_image/` (see `conf_dir`), None
+    when absent: a regular file only (a FIFO, device or link is an error and
+    never blocks), at most `limit` + 1 bytes read."""
+    from osconf.fileio import open_regular, read_at_most
+
+    try:
+        opened = open_regular(dir_fd, CONF_NAME, shown)
+        if opened is None:
+            return None
+        fd, _st = opened
+        try:
+            return read_at_most(fd, limit + 1)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise LocateError(f"{shown}: {err.strerror}") from None
+
+
+def consume(dir_fd: int, shown: str) -> None:
+    """Deletes os.conf for good: unlink in its directory, then fsync it."""
+    try:
+        os.unlink(CONF_NAME, dir_fd=dir_fd)
+        os.fsync(dir_fd)
+    except OSError as err:
+        raise ApplyError([f"applied, but cannot delete {shown}: {err.strerror}"]) from None
 
 
 @contextmanager

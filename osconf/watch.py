@@ -30,8 +30,8 @@ def watch(system: System, options: Options, settings: Settings, interval: float,
     while True:
         current: str | None = None
         try:
-            with lifecycle.platform_file(system, settings, writable=False) as path:
-                current = state.digest(path.read_bytes()) if path is not None else None
+            with lifecycle.platform_file(system, settings, writable=False) as found:
+                current = state.digest(found.data) if found is not None else None
             if current is not None and current != failed_digest:
                 code = lifecycle.run(system, options, settings)
                 failed_digest = None if code == 0 else current

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from osconf.runner import load_conf, plan_for
+    from osconf.runner import load_conf, load_conf_bytes, plan_for
     from osconf.system import System
 
     system = System(args.root)
@@ -23,11 +23,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         from osconf.lifecycle import platform_file
 
-        with platform_file(system, apply_command.settings(args), writable=False) as path:
-            if path is None:
+        with platform_file(system, apply_command.settings(args), writable=False) as found:
+            if found is None:
                 print("no os.conf on the first partition: nothing to do")
                 return 0
-            conf = load_conf(path)
+            conf = load_conf_bytes(found.data, found.path)
     plan = plan_for(conf, system, apply_command.options(args, system))
     for line in plan.describe():
         print(line)
