@@ -20,10 +20,10 @@ from osconf.validate import load
 
 if TYPE_CHECKING:
     from osconf.apply import Report
-    from osconf.system import System
     from osconf.model import OsConf
     from osconf.options import Options
     from osconf.plan import Plan
+    from osconf.system import System
 
 log = logging.getLogger(__name__)
 
