@@ -162,10 +162,26 @@ def _commands(root: Path, stack: str) -> List[List[str]]:
     if stack == "install-sysv":
         return [["install", "--root", str(root)], ["uninstall", "--root", str(root)]]
     return [
-        ["apply", "--root", str(root), "--conf", str(SAMPLES / "classic.conf"), "--no-live",
-         "--network-stack", stack],  # fmt: skip
-        ["plan", "--root", str(root), "--conf", str(SAMPLES / "vpc.conf"), "--no-live",
-         "--network-stack", stack],  # fmt: skip
+        [
+            "apply",
+            "--root",
+            str(root),
+            "--conf",
+            str(SAMPLES / "classic.conf"),
+            "--no-live",
+            "--network-stack",
+            stack,
+        ],  # fmt: skip
+        [
+            "plan",
+            "--root",
+            str(root),
+            "--conf",
+            str(SAMPLES / "vpc.conf"),
+            "--no-live",
+            "--network-stack",
+            stack,
+        ],  # fmt: skip
         ["status", "--root", str(root)],
     ]
 
@@ -197,11 +213,23 @@ def _run_traced(argv: List[str], tmp_path: Path, outside: Path) -> None:
     env.pop("INVOCATION_ID", None)
     env.pop("JOURNAL_STREAM", None)
     result = subprocess.run(
-        ["strace", "-f", "-qq", "-y", "-o", str(trace),
-         "-e", "trace=%file,%desc", sys.executable, "-m", "osconf", *argv],  # fmt: skip
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-y",
+            "-o",
+            str(trace),
+            "-e",
+            "trace=%file,%desc",
+            sys.executable,
+            "-m",
+            "osconf",
+            *argv,
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        universal_newlines=True,
+        text=True,
         cwd=REPO,
         env=env,
         timeout=60,
