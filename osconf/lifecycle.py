@@ -8,8 +8,6 @@ partial failure keeps it for the next boot or a manual retry, and the exit
 code says which. Every outcome is recorded in the state file.
 """
 
-from __future__ import annotations
-
 import errno
 import fcntl
 import logging
@@ -51,13 +49,13 @@ _OFF = ("off", "0", "no", "false", "disabled")
 
 @dataclass(frozen=True)
 class Settings:
-    partition: str | None = None  # LABEL=.., UUID=.. or a device path; None: automatic
+    partition: Optional[str] = None  # LABEL=.., UUID=.. or a device path; None: automatic
     lock_file: str = LOCK_FILE
     lock_timeout: float = 120.0
     host: Host = Host()
 
 
-def configured_partition(view: View) -> str | None:
+def configured_partition(view: "View") -> Optional[str]:
     """`partition=` from /etc/osconf.conf under the root (written by install)."""
     text = view.read_text(CONFIG_FILE)
     if not text:
@@ -71,7 +69,7 @@ def configured_partition(view: View) -> str | None:
     return values.get("partition") or None
 
 
-def disabled_by(view: View, host: Host) -> str | None:
+def disabled_by(view: "View", host: Host) -> Optional[str]:
     """Why osconf must not run, or None."""
     if view.exists(DISABLE_FILE):
         return f"{DISABLE_FILE} exists"
@@ -109,7 +107,7 @@ def locked(path: str, timeout: float) -> Iterator[None]:
         os.close(fd)
 
 
-def run(system: System, options: Options, settings: Settings) -> int:
+def run(system: "System", options: "Options", settings: Settings) -> int:
     """The whole job on the platform's file; returns the exit code."""
     reason = disabled_by(system, settings.host)
     if reason:
@@ -141,7 +139,7 @@ class PlatformConf:
 
 @contextmanager
 def platform_file(
-    system: System, settings: Settings, writable: bool = True
+    system: "System", settings: Settings, writable: bool = True
 ) -> Iterator[Optional[PlatformConf]]:
     """The platform's os.conf on the first partition (None when absent)."""
     spec = settings.partition or configured_partition(system)
@@ -158,7 +156,7 @@ def _read(top: str, fd: Optional[int]) -> Optional[PlatformConf]:
     return None if data is None else PlatformConf(path, data)
 
 
-def _on_partition(system: System, options: Options, top: str, fd: Optional[int]) -> int:
+def _on_partition(system: "System", options: "Options", top: str, fd: Optional[int]) -> int:
     conf_file = _read(top, fd)
     if conf_file is None or fd is None:
         where = os.path.join(top, CONF_DIR, CONF_NAME)

@@ -5,8 +5,6 @@ record and deleting os.conf after success are layered on top (see
 `osconf.lifecycle`).
 """
 
-from __future__ import annotations
-
 import base64
 import errno
 import logging
@@ -80,13 +78,13 @@ def load_conf_bytes(data: bytes, source: str) -> "OsConf":
 # validate` loads neither (start-up time is the product's cost at every boot).
 
 
-def plan_for(conf: OsConf, system: System, options: Options) -> Plan:
+def plan_for(conf: "OsConf", system: "System", options: "Options") -> "Plan":
     from osconf.plan import make_plan
 
     return make_plan(conf, system, options)
 
 
-def apply_conf(conf: OsConf, system: System, options: Options) -> Report:
+def apply_conf(conf: "OsConf", system: "System", options: "Options") -> "Report":
     from osconf.apply import execute
 
     plan = plan_for(conf, system, options)

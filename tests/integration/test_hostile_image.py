@@ -229,7 +229,7 @@ def _run_traced(argv: List[str], tmp_path: Path, outside: Path) -> None:
         ],  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        universal_newlines=True,
         cwd=REPO,
         env=env,
         timeout=60,
