@@ -4,9 +4,8 @@ Pure code raises these; `osconf.cli.main` is the one place that catches them.
 Messages never contain a secret: values of the `password` key are not quoted.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
+from typing import Dict, List, Tuple, Union
 
 
 class ExitCode:
@@ -20,6 +19,25 @@ class ExitCode:
     APPLY_FAILED = 5  # some actions failed; os.conf kept for a retry
     BUSY = 6  # another osconf run holds the lock
     UNSUPPORTED = 7  # the target's network stack could not be determined
+    LAST_RUN_ERROR = 8  # `status`: the last run stopped before applying (see its message)
+
+
+# What each code means, in the words `--help`, the man page and the README
+# use (one text: the man page is generated from the parser and this table).
+MEANINGS: Dict[int, str] = {
+    ExitCode.OK: "success, or nothing to do",
+    ExitCode.INTERNAL: "internal error (a bug: rerun with --debug and report it)",
+    ExitCode.USAGE: "bad command line",
+    ExitCode.INVALID_CONFIG: "os.conf is invalid: every problem was printed, nothing was "
+    "changed, the file is kept",
+    ExitCode.NOT_FOUND: "not found: the first partition, os.conf, or the file given",
+    ExitCode.APPLY_FAILED: "applying failed in part: what could be applied was, the failures "
+    "were printed, os.conf is kept",
+    ExitCode.BUSY: "another osconf run holds the lock",
+    ExitCode.UNSUPPORTED: "the target's network stack could not be determined",
+    ExitCode.LAST_RUN_ERROR: "the last run stopped on an error before applying anything "
+    "(partition not found, lock busy, unknown stack, ...)",
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,7 @@ class ConfigError(OsconfError):
 
     exit_code = ExitCode.INVALID_CONFIG
 
-    def __init__(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+    def __init__(self, problems: Union[Tuple[Problem, ...], List[Problem]]) -> None:
         self.problems = tuple(problems)
         errors = [p for p in self.problems if p.fatal]
         first = str(errors[0]) if errors else "invalid configuration"
@@ -69,7 +87,7 @@ class ApplyError(OsconfError):
 
     exit_code = ExitCode.APPLY_FAILED
 
-    def __init__(self, failures: tuple[str, ...] | list[str]) -> None:
+    def __init__(self, failures: Union[Tuple[str, ...], List[str]]) -> None:
         self.failures = tuple(failures)
         super().__init__(f"{len(self.failures)} action(s) failed: " + "; ".join(self.failures))
 

@@ -11,7 +11,7 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from osconf.actions import Action, RemoveFile, WriteFile
+from osconf.actions import Action, RemoveFile, Warn, WriteFile
 from osconf.errors import UnsupportedError
 from osconf.model import OsConf
 from osconf.render.base import Stack, Target
@@ -35,6 +35,20 @@ BY_NAME = {stack.name: stack for stack in STACKS}
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 SYS_NET = "/sys/class/net"
 CONFIG_FILE = "/etc/osconf.conf"
+# The programs that read each stack's files: when none is in the image, the
+# files osconf writes would be read by nothing (a minimal image whose stack
+# was picked from os-release), and the plan says so.
+PROGRAMS = {
+    "netplan": Netplan.paths,
+    "networkmanager": ("/usr/sbin/NetworkManager", "/sbin/NetworkManager"),
+    "networkd": ("/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd"),
+    "suse": ("/usr/sbin/wicked", "/sbin/wicked"),
+    "ifupdown": ("/sbin/ifup", "/usr/sbin/ifup"),
+    "ifcfg": (
+        "/sbin/ifup", "/usr/sbin/ifup", "/etc/sysconfig/network-scripts/ifup-eth",
+        "/usr/sbin/NetworkManager",
+    ),
+}  # fmt: skip
 
 
 def _configured(view: View) -> str | None:
@@ -106,6 +120,19 @@ def detect(view: View, override: str | None = None) -> type[Stack]:
     )
 
 
+def missing_software(view: View, stack: type[Stack]) -> str | None:
+    """A warning when none of the programs that read the stack's files is in
+    the target, else None."""
+    programs = PROGRAMS.get(stack.name, ())
+    if not programs or any(view.exists(path) for path in programs):
+        return None
+    return (
+        f"{stack.name}: none of {', '.join(programs)} is in the image, so nothing will read "
+        f"the files osconf writes for it; install it, or name the image's stack with "
+        f"--network-stack or network_stack= in {CONFIG_FILE}"
+    )
+
+
 def kernel_names(conf: OsConf, live: bool) -> dict[str, str]:
     """os.conf name -> the running kernel's name of the NIC with that MAC."""
     if not live:
@@ -140,7 +167,11 @@ def persist_actions(conf: OsConf, view: View, options: Options) -> tuple[Action,
                 )
     target = Target(conf, names)
     rendered = stack.render(target)
-    actions: list[Action] = list(stack.conflicts(view, target, rendered))
+    actions: list[Action] = []
+    missing = missing_software(view, stack)
+    if missing:
+        actions.append(Warn(missing))
+    actions.extend(stack.conflicts(view, target, rendered))
     for path, file in sorted(rendered.items()):
         actions.append(WriteFile(path, file.content, file.mode, stack.title))
     for path in stack.owned(view):
