@@ -12,7 +12,7 @@ import importlib
 import logging
 import sys
 import textwrap
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from osconf import __version__
 from osconf.errors import MEANINGS, ConfigError, ExitCode, OsconfError
@@ -60,7 +60,9 @@ def exit_code_text(codes: Codes) -> str:
     lines = ["exit codes:"]
     for code, meaning in exit_codes(codes):
         lines.append(
-            textwrap.fill(meaning, width=78, initial_indent=f"  {code:<3}", subsequent_indent=" " * 5)
+            textwrap.fill(
+                meaning, width=78, initial_indent=f"  {code:<3}", subsequent_indent=" " * 5
+            )
         )
     return "\n".join(lines)
 
@@ -73,6 +75,19 @@ class HelpFormatter(argparse.HelpFormatter):
         if "\n" in text:
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
+
+    def _format_usage(self, *args: Any) -> str:
+        try:
+            return super()._format_usage(*args)  # type: ignore[misc]
+        except AssertionError:
+            # argparse asserts while wrapping a usage line that has a mutually
+            # exclusive group of hidden options (watch's --live/--no-live):
+            # print that line unwrapped instead of a traceback.
+            width, self._width = self._width, 1 << 20
+            try:
+                return super()._format_usage(*args)  # type: ignore[misc]
+            finally:
+                self._width = width
 
 
 def command_word(argv: Sequence[str]) -> Optional[str]:

@@ -27,7 +27,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, applies: bool = True) 
             "aliyun_custom_image/os.conf on the first partition (read-only: plan changes "
             "and deletes nothing)"
         )
-    parser.add_argument("--conf", type=Path, help=conf_help)
+    parser.add_argument("--conf", type=Path, metavar="FILE", help=conf_help)
     parser.add_argument(
         "--partition",
         metavar="SPEC",

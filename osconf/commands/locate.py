@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
             "devno": found.device.devno,
             "found_by": found.how,
         },
-        "filesystem": None
-        if fs is None
-        else {"type": fs.type, "label": fs.label, "uuid": fs.uuid},
+        "filesystem": None if fs is None else {"type": fs.type, "label": fs.label, "uuid": fs.uuid},
     }
     relative = f"{CONF_DIR}/{CONF_NAME}"
     if fs is None:
