@@ -8,16 +8,15 @@ an action has it, tells beforehand, reading only, whether its effect is
 already in place (None: cannot tell without acting), for `osconf plan`.
 """
 
-from __future__ import annotations
-
 import logging
 import os
 import stat
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import TYPE_CHECKING, Optional
 
 from osconf import etcfiles
+from osconf.compat import Protocol
 from osconf.model import Secret
 
 if TYPE_CHECKING:
@@ -29,7 +28,7 @@ log = logging.getLogger(__name__)
 class Action(Protocol):
     def describe(self) -> str: ...
 
-    def execute(self, system: System) -> bool: ...
+    def execute(self, system: "System") -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,17 @@ class WriteFile:
 
     path: str
     content: str = field(repr=False)
-    mode: int | None = None
+    mode: Optional[int] = None
     reason: str = ""
 
     def describe(self) -> str:
         mode = f" mode {self.mode:04o}" if self.mode is not None else ""
         return f"write {self.path}{mode}" + (f" ({self.reason})" if self.reason else "")
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         return system.write_file(self.path, self.content, self.mode)
 
-    def holds(self, system: System) -> Optional[bool]:
+    def holds(self, system: "System") -> Optional[bool]:
         """The same test `System.write_file` makes before it writes."""
         host = system.host_path(system.resolve(self.path))
         try:
@@ -75,10 +74,10 @@ class RemoveFile:
     def describe(self) -> str:
         return f"remove {self.path}" + (f" ({self.reason})" if self.reason else "")
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         return system.remove_file(self.path)
 
-    def holds(self, system: System) -> Optional[bool]:
+    def holds(self, system: "System") -> Optional[bool]:
         host = system.host_path(self.path)
         return not host.is_symlink() and not host.exists()
 
@@ -94,7 +93,7 @@ class SetPassword:
     def describe(self) -> str:
         return f"set the password of {self.user} in {self.shadow} (SHA-512 crypt, value not shown)"
 
-    def holds(self, system: System) -> Optional[bool]:
+    def holds(self, system: "System") -> Optional[bool]:
         content = system.read_text(self.shadow)
         current = etcfiles.shadow_hash(content, self.user) if content is not None else None
         if current is None:
@@ -103,7 +102,7 @@ class SetPassword:
 
         return verify(self.password.reveal(), current)
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         content = system.read_text(self.shadow)
         if content is None:
             raise FileNotFoundError(f"{self.shadow} does not exist in the target")
@@ -130,10 +129,10 @@ class SetLiveHostname:
     def describe(self) -> str:
         return f"set the running host name to {self.name}"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         return system.set_live_hostname(self.name)
 
-    def holds(self, system: System) -> Optional[bool]:
+    def holds(self, system: "System") -> Optional[bool]:
         import socket
 
         return socket.gethostname() == self.name
@@ -151,10 +150,10 @@ class CannotPlan:
     def describe(self) -> str:
         return f"{self.what} (cannot plan: {self.reason})"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         raise RuntimeError("skipped")
 
-    def holds(self, system: System) -> Optional[bool]:
+    def holds(self, system: "System") -> Optional[bool]:
         return False
 
 
@@ -167,6 +166,6 @@ class Warn:
     def describe(self) -> str:
         return f"warn: {self.message}"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         log.warning("%s", self.message)
         return False

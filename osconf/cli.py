@@ -39,12 +39,12 @@ def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
     """--debug and -q, accepted before and after the command: on the
     sub-command's parser they default to SUPPRESS so that leaving them out
     there does not undo the same option given before the command."""
-    defaults = {} if top else {"default": argparse.SUPPRESS}
+    default: Any = False if top else argparse.SUPPRESS
     parser.add_argument(
-        "--debug", action="store_true", help="verbose log, tracebacks on errors", **defaults
+        "--debug", action="store_true", default=default, help="verbose log, tracebacks on errors"
     )
     parser.add_argument(
-        "-q", "--quiet", action="store_true", help="warnings and errors only", **defaults
+        "-q", "--quiet", action="store_true", default=default, help="warnings and errors only"
     )
 
 
@@ -78,14 +78,14 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def _format_usage(self, *args: Any) -> str:
         try:
-            return super()._format_usage(*args)  # type: ignore[misc]
+            return super()._format_usage(*args)
         except AssertionError:
             # argparse asserts while wrapping a usage line that has a mutually
             # exclusive group of hidden options (watch's --live/--no-live):
             # print that line unwrapped instead of a traceback.
             width, self._width = self._width, 1 << 20
             try:
-                return super()._format_usage(*args)  # type: ignore[misc]
+                return super()._format_usage(*args)
             finally:
                 self._width = width
 
@@ -127,7 +127,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 def _register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", module: str) -> None:
     before = set(sub.choices)
     loaded = importlib.import_module(f"osconf.commands.{module}")
-    loaded.register(sub)  # type: ignore[attr-defined]
+    loaded.register(sub)
     declared: Dict[str, Codes] = getattr(loaded, "EXIT_CODES", {})
     helps = {action.dest: action.help for action in sub._choices_actions}
     for name, parser in sub.choices.items():

@@ -5,8 +5,6 @@ record and deleting os.conf after success are layered on top (see
 `osconf.lifecycle`).
 """
 
-from __future__ import annotations
-
 import base64
 import logging
 from pathlib import Path
@@ -50,7 +48,7 @@ def register_secret(plain: str) -> None:
     )
 
 
-def load_conf(path: Path) -> OsConf:
+def load_conf(path: Path) -> "OsConf":
     """Reads and validates; warnings are logged, errors raised (all of them)."""
     data = read_conf(path)
     conf, warnings = load(data, str(path))
@@ -65,13 +63,13 @@ def load_conf(path: Path) -> OsConf:
 # validate` loads neither (start-up time is the product's cost at every boot).
 
 
-def plan_for(conf: OsConf, system: System, options: Options) -> Plan:
+def plan_for(conf: "OsConf", system: "System", options: "Options") -> "Plan":
     from osconf.plan import make_plan
 
     return make_plan(conf, system, options)
 
 
-def apply_conf(conf: OsConf, system: System, options: Options) -> Report:
+def apply_conf(conf: "OsConf", system: "System", options: "Options") -> "Report":
     from osconf.apply import execute
 
     plan = plan_for(conf, system, options)

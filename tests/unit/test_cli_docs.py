@@ -2,11 +2,10 @@
 `--help` prints (tools/gendocs.py): they must be current, render cleanly and
 cover every command and option; the completion must complete."""
 
-from __future__ import annotations
-
 import argparse
 import subprocess
 import sys
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -18,7 +17,7 @@ MAN = REPO / "man/osconf.8"
 COMPLETION = REPO / "completion/osconf"
 
 
-def _commands() -> dict[str, argparse.ArgumentParser]:
+def _commands() -> Dict[str, argparse.ArgumentParser]:
     parser = build_parser()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -28,21 +27,24 @@ def _commands() -> dict[str, argparse.ArgumentParser]:
 
 def test_generated_files_are_current() -> None:
     result = subprocess.run([sys.executable, "tools/gendocs.py", "--check"], cwd=REPO,
-                            capture_output=True, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True)  # fmt: skip
     assert result.returncode == 0, result.stderr
 
 
 def test_man_page_renders_without_warnings() -> None:
     groff = require_tool("groff", package="groff-base")
     result = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z", str(MAN)],
-                            capture_output=True, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True)  # fmt: skip
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
 def test_man_page_covers_every_command_option_and_exit_code() -> None:
     groff = require_tool("groff", package="groff-base")
     rendered = subprocess.run([groff, "-man", "-Tascii", "-P-cbou", str(MAN)],
-                              capture_output=True, text=True, env={"MANWIDTH": "200"}).stdout  # fmt: skip
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True).stdout  # fmt: skip
     text = " ".join(rendered.split())
     for name, parser in _commands().items():
         section = text.split(f" {name} osconf {name} ", 1)
@@ -55,13 +57,13 @@ def test_man_page_covers_every_command_option_and_exit_code() -> None:
         assert heading in rendered
 
 
-def complete(*words: str) -> list[str]:
+def complete(*words: str) -> List[str]:
     bash = require_tool("bash")
     line = " ".join(f"'{w}'" for w in words)
     script = (f"source {COMPLETION}\nCOMP_WORDS=(osconf {line})\nCOMP_CWORD={len(words)}\n"
               '_osconf\nprintf "%s\\n" "${COMPREPLY[@]}"\n')  # fmt: skip
-    result = subprocess.run([bash, "--norc", "-c", script], capture_output=True, text=True,
-                            cwd=REPO)  # fmt: skip
+    result = subprocess.run([bash, "--norc", "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, cwd=REPO)  # fmt: skip
     assert result.returncode == 0, result.stderr
     return [w for w in result.stdout.splitlines() if w]
 
@@ -86,5 +88,5 @@ def test_completion_of_commands_and_options() -> None:
         (("status", "--root", "sample"), ["samples"]),
     ],
 )
-def test_completion_of_values(words: tuple[str, ...], expected: list[str]) -> None:
+def test_completion_of_values(words: Tuple[str, ...], expected: List[str]) -> None:
     assert sorted(complete(*words)) == sorted(expected)

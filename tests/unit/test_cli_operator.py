@@ -2,12 +2,11 @@
 JSON output, status, exit codes, global options, plan's in-place marks,
 apply's summary, per-command help, osconf.conf, the missing-stack warning."""
 
-from __future__ import annotations
-
 import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any, Dict
 
 import pytest
 
@@ -19,7 +18,7 @@ SECRETS = (PASSWORD, "cXdlcjEyMzQK", "cXdlcjEyMzQ=")
 MOUNT = "/run/osconf/mnt-k2f9x1qz"
 
 
-def as_json(result: subprocess.CompletedProcess[str]) -> dict:
+def as_json(result: "subprocess.CompletedProcess[str]") -> Dict[str, Any]:
     document = json.loads(result.stdout)
     assert document["schema"] == "osconf/1"
     assert document["exit_code"] == result.returncode
@@ -29,13 +28,13 @@ def as_json(result: subprocess.CompletedProcess[str]) -> dict:
     return document
 
 
-def write_state(root: Path, *runs: dict) -> None:
+def write_state(root: Path, *runs: Dict[str, Any]) -> None:
     path = root / "var/lib/osconf/state.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": 1, "runs": list(runs)}))
 
 
-def run_record(outcome: str, message: str, **extra: object) -> dict:
+def run_record(outcome: str, message: str, **extra: object) -> Dict[str, Any]:
     record = {"time": "2026-12-01T00:12:03Z", "outcome": outcome, "message": message,
               "source": f"{MOUNT}/aliyun_custom_image/os.conf", "digest": "sha256:ab",
               "changes": 0}  # fmt: skip
@@ -224,7 +223,8 @@ def test_the_console_script_is_the_same_program() -> None:
     if not script.exists():
         pytest.skip("no console script in .venv (tools/setup.sh makes it)")
     result = subprocess.run([str(script), "status", "--root", str(SAMPLES / "root"), "-q"],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)  # fmt: skip
     assert result.returncode == 0 and result.stdout.startswith("status: not-run")
 
 
