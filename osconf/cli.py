@@ -10,6 +10,7 @@ fast. A new command is one line in `COMMANDS` and one module.
 import argparse
 import importlib
 import logging
+import os
 import sys
 import textwrap
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -142,8 +143,18 @@ def _register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", module
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # The reader of stdout went away (`osconf plan | head`): not osconf's
+        # error, and no traceback; the usual status of a process killed by
+        # SIGPIPE. stdout is pointed at /dev/null so the final flush is quiet.
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        return ExitCode.BROKEN_PIPE
+
+
+def _main(argv: Sequence[str]) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     from osconf import log as oslog
@@ -170,7 +181,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return output.emit_error(args.command, err.exit_code, str(err))
         return err.exit_code
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise  # handled in main()
     except Exception as err:  # noqa: BLE001 - the single last-resort handler
         if args.debug:
             log.exception("internal error")

@@ -20,6 +20,8 @@ class ExitCode:
     BUSY = 6  # another osconf run holds the lock
     UNSUPPORTED = 7  # the target's network stack could not be determined
     LAST_RUN_ERROR = 8  # `status`: the last run stopped before applying (see its message)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    BROKEN_PIPE = 141  # stdout's reader went away (128 + SIGPIPE)
 
 
 # What each code means, in the words `--help`, the man page and the README

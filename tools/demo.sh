@@ -39,7 +39,7 @@ grep -v '^#' "$root/etc/osconf.conf" | sed '/^$/d'
 step "validate the classic sample (and its JSON form, abridged)"
 shown validate samples/classic.conf
 osconf validate samples/classic.conf
-osconf validate --format json samples/classic.conf | head -12
+osconf validate --format json samples/classic.conf | sed -n 1,12p
 
 step "plan: what apply would do; changes nothing"
 shown plan --root "$root" --conf samples/classic.conf

@@ -25,6 +25,16 @@ def _commands() -> Dict[str, argparse.ArgumentParser]:
     raise AssertionError("no sub-commands")
 
 
+def _declared(name: str) -> List[object]:
+    import importlib
+
+    from osconf.cli import MODULES
+    from osconf.errors import MEANINGS
+
+    module = importlib.import_module(f"osconf.commands.{MODULES[name]}")
+    return list(getattr(module, "EXIT_CODES", {}).get(name, sorted(MEANINGS)))
+
+
 def test_generated_files_are_current() -> None:
     result = subprocess.run([sys.executable, "tools/gendocs.py", "--check"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -90,3 +100,18 @@ def test_completion_of_commands_and_options() -> None:
 )
 def test_completion_of_values(words: Tuple[str, ...], expected: List[str]) -> None:
     assert sorted(complete(*words)) == sorted(expected)
+
+
+def test_readme_exit_code_table_covers_every_command() -> None:
+    from osconf.cli import COMMANDS, exit_codes
+
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("### Exit codes\n", 1)[1].strip().split("\n\n")[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[int(cells[0])] = cells[2]
+    for name, _module in COMMANDS:
+        for code, _meaning in exit_codes(_declared(name)):
+            assert code in rows, code
+            assert rows[code] == "every command" or name in rows[code].split(", "), (name, code)

@@ -277,3 +277,16 @@ def test_warning_when_the_stack_software_is_missing(minimal_root: Path) -> None:
     applied = run_osconf("apply", "--root", str(minimal_root), "--conf", conf,
                          "--network-stack", "networkd")  # fmt: skip
     assert "networkd: none of /lib/systemd/systemd-networkd" in applied.stderr
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
+    import sys
+
+    # `true` exits without reading: osconf's write then meets a closed pipe.
+    errors = tmp_path / "stderr"
+    script = (f"{sys.executable} -m osconf validate --format json samples/classic.conf"
+              f" 2>{errors} | true; echo ${{PIPESTATUS[0]}}")  # fmt: skip
+    result = subprocess.run(["bash", "-c", script], cwd=REPO, stdout=subprocess.PIPE,
+                            universal_newlines=True)  # fmt: skip
+    assert result.stdout.strip() in ("0", str(ExitCode.BROKEN_PIPE))
+    assert "Traceback" not in errors.read_text() and "Broken pipe" not in errors.read_text()
