@@ -23,7 +23,7 @@ if ! "$python" -c 'import netaddr' 2>/dev/null; then
 fi
 osconf() { PYTHONPATH=$repo "$python" -m osconf "$@"; }
 
-work=$(mktemp -d /tmp/osconf-demo.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/osconf-demo.XXXXXX")
 cp -a samples/root "$work/root"
 chmod 640 "$work/root/etc/shadow"
 root=$work/root

@@ -290,3 +290,29 @@ def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
                             universal_newlines=True)  # fmt: skip
     assert result.stdout.strip() in ("0", str(ExitCode.BROKEN_PIPE))
     assert "Traceback" not in errors.read_text() and "Broken pipe" not in errors.read_text()
+
+
+def test_demo_runs_on_debian_python_alone(tmp_path: Path) -> None:
+    """tools/demo.sh with Debian's python3 (python3-netaddr from tests/apt),
+    no virtualenv and no test tools: install, plan, apply, status, the files."""
+    from tests.helpers.tools import IN_CI
+
+    python = "/usr/bin/python3"
+    probe = subprocess.run([python, "-c", "import netaddr"], stderr=subprocess.PIPE)
+    if probe.returncode != 0:
+        message = "Debian's python3-netaddr is not installed (tests/apt/core.txt)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    env = dict(os.environ, PYTHON=python, TMPDIR=str(tmp_path), PATH="/usr/bin:/bin")
+    result = subprocess.run(["bash", "tools/demo.sh"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=300)  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, out
+    for expected in ("wrote /etc/osconf.conf with partition=LABEL=demo", '"schema": "osconf/1"',
+                     "6 to change, 0 already in place", "0 to change, 5 already in place",
+                     "classic.conf: 6 changed, 0 already in place", "status: not-run",
+                     "./etc/hostname", "+iZ23r29djmjZ", "exit code 3"):  # fmt: skip
+        assert expected in out, expected
+    assert not (REPO / ".cache/demo-venv").exists(), "Debian's python3 should have sufficed"
+    trees = list(tmp_path.glob("osconf-demo.*/root"))
+    assert len(trees) == 1 and (trees[0] / "etc/init.d/osconf").is_file()
