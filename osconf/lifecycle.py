@@ -195,7 +195,10 @@ def _on_partition(system: "System", options: "Options", top: str, fd: Optional[i
             system, state.Run(state.now(), "failed", str(err), path, stamp, len(report.changed))
         )
         raise
-    message = f"applied and deleted: {len(report.changed)} change(s)"
+    message = (
+        f"applied and deleted: {len(report.changed)} changed, "
+        f"{len(report.unchanged)} already in place"
+    )
     log.info("%s %s", path, message)
     state.record(
         system, state.Run(state.now(), "applied", message, path, stamp, len(report.changed))

@@ -54,6 +54,16 @@ def read_conf(path: "Union[str, os.PathLike[str]]") -> bytes:
         raise LocateError(f"{shown}: cannot read: {(err.strerror or str(err)).lower()}") from None
 
 
+def register_secret(plain: str) -> None:
+    """The password, and the base64 forms os.conf carries it in, masked in
+    every later log record and JSON document."""
+    oslog.register_secret(
+        plain,
+        base64.b64encode(plain.encode()).decode(),
+        base64.b64encode(plain.encode() + b"\n").decode(),
+    )
+
+
 def load_conf(path: "Union[str, os.PathLike[str]]") -> "OsConf":
     """Reads and validates; warnings are logged, errors raised (all of them)."""
     return load_conf_bytes(read_conf(path), os.fspath(path))
@@ -63,12 +73,7 @@ def load_conf_bytes(data: bytes, source: str) -> "OsConf":
     """Validates os.conf's bytes read elsewhere (the first partition)."""
     conf, warnings = load(data, source)
     if conf.password is not None:
-        plain = conf.password.reveal()
-        oslog.register_secret(
-            plain,
-            base64.b64encode(plain.encode()).decode(),
-            base64.b64encode(plain.encode() + b"\n").decode(),
-        )
+        register_secret(conf.password.reveal())
     for problem in warnings:
         log.warning("%s", problem)
     return conf
