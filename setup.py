@@ -1,7 +1,8 @@
 """Packaging for osconf: the console script and its dependencies.
 
-The runtime floor is Python 3.9 (Debian 11, Ubuntu 20.04 with its 3.8 excepted,
-CentOS 8 Stream's python39); no syntax newer than that is used.
+The runtime floor is Python 3.6, the oldest Python 3 images still carry
+(CentOS 7, RHEL 8's platform Python, Ubuntu 18.04, SLES 15); version
+differences live in osconf/compat.py.
 """
 
 import os
@@ -19,12 +20,16 @@ setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     license="MIT",
-    python_requires=">=3.9",
+    python_requires=">=3.6",
     packages=find_packages(include=["osconf", "osconf.*"]),
     install_requires=[
-        # Debian 12 ships netaddr 0.8.0 and pyroute2 0.7.2: both are supported.
+        # The oldest the distributions ship: netaddr 0.7.19 (Debian 11, Ubuntu 20.04),
+        # pyroute2 0.5.3 (EPEL 8); Debian 12's 0.8.0 and 0.7.2 and PyPI's newest too.
         "netaddr>=0.7.19",
-        "pyroute2>=0.6.5",
+        "pyroute2>=0.5.3",
+        # dataclasses is in the standard library from 3.7 on; 3.6 takes the
+        # backport of the same module (RHEL 8: python3-dataclasses).
+        'dataclasses; python_version < "3.7"',
     ],
     extras_require={
         # systemd-python needs libsystemd headers to build; images without
