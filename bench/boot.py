@@ -39,7 +39,10 @@ sys.path.insert(0, REPO)
 from tests.helpers.loopdisk import LoopDisk  # noqa: E402
 
 BOOT = "import sys; sys.path.insert(0, {repo!r}); import osconf.service as s; s.boot()"
-OLD = "import sys, runpy; sys.path.insert(0, {repo!r}); sys.argv = ['osconf', 'apply']; runpy.run_module('osconf', run_name='__main__')"
+OLD = (
+    "import sys, runpy; sys.path.insert(0, {repo!r}); sys.argv = ['osconf', 'apply']; "
+    "runpy.run_module('osconf', run_name='__main__')"
+)
 # The namespace: the partition mounted (or not), /etc/osconf.conf, private /run and /var/lib.
 SETUP = """set -e
 mount -t tmpfs tmpfs /run
@@ -55,10 +58,12 @@ def instructions(argv, prefix):
     try:
         result = subprocess.run(
             prefix + ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + argv,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, universal_newlines=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
         )
         if result.returncode != 0:
-            raise RuntimeError("exit {}: {}".format(result.returncode, result.stderr[-2000:]))
+            raise RuntimeError(f"exit {result.returncode}: {result.stderr[-2000:]}")
         with open(out) as handle:
             for line in handle:
                 if line.startswith(("summary:", "totals:")):
@@ -77,7 +82,7 @@ def timed(argv, prefix, runs):
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         if status != 0:
-            raise RuntimeError("{}: status {}".format(argv, status))
+            raise RuntimeError(f"{argv}: status {status}")
         if index >= 2:  # the first runs warm the caches
             walls.append(wall * 1000)
             rss.append(usage.ru_maxrss / 1024)
@@ -85,10 +90,13 @@ def timed(argv, prefix, runs):
 
 
 def namespace(work, disk, etc, mounted):
-    script = os.path.join(work, "ns-{}.sh".format(int(mounted)))
+    script = os.path.join(work, f"ns-{int(mounted)}.sh")
     with open(script, "w") as handle:
-        handle.write(SETUP.format(etc=etc, mounted=int(mounted), node=disk.node(1),
-                                  mnt=os.path.join(work, "mnt")))
+        handle.write(
+            SETUP.format(
+                etc=etc, mounted=int(mounted), node=disk.node(1), mnt=os.path.join(work, "mnt")
+            )
+        )
     # The RSS and time of the setup shell are not counted: it execs the command,
     # and wait4 reports the peak of the process, which is the command's.
     return ["unshare", "--mount", "--propagation", "private", "sh", script]
@@ -111,7 +119,7 @@ def main():
                                   stdout=subprocess.PIPE, universal_newlines=True,
                                   check=True).stdout.strip()  # fmt: skip
             with open(os.path.join(etc, "osconf.conf"), "w") as handle:
-                handle.write("# written by bench/boot.py\npartition=UUID={}\n".format(uuid))
+                handle.write(f"# written by bench/boot.py\npartition=UUID={uuid}\n")
             for python in pythons:
                 report(python, work, disk, etc, opts.runs)
     finally:
@@ -120,9 +128,12 @@ def main():
 
 
 def report(python, work, disk, etc, runs):
-    version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
-                             stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
-    print("python {} ({}), {} runs for wall times".format(version, python, runs))
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version.split()[0])"],
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+    ).stdout.strip()
+    print(f"python {version} ({python}), {runs} runs for wall times")
     mounted, unmounted = namespace(work, disk, etc, True), namespace(work, disk, etc, False)
     disabled = os.path.join(etc, "osconf", "disabled")
     cases = [
@@ -147,8 +158,8 @@ def report(python, work, disk, etc, runs):
                 os.unlink(disabled)
         if floor is None:
             floor = (count, rss)
-        print("{:<20} {:>14,} {:>7.2f} {:>10.1f} {:>9.1f} {:>7.2f}".format(
-            name, count, count / floor[0], wall, rss, rss / floor[1]))  # fmt: skip
+        ratio, rss_ratio = count / floor[0], rss / floor[1]
+        print(f"{name:<20} {count:>14,} {ratio:>7.2f} {wall:>10.1f} {rss:>9.1f} {rss_ratio:>7.2f}")
     sys.stdout.flush()
 
 

@@ -19,7 +19,7 @@ import os
 import time
 
 from osconf import state
-from osconf.locate import CONF_DIR, CONF_NAME, Host, find, reachable
+from osconf.locate import CONF_DIR, CONF_NAME, HOST, Host, find, reachable
 from osconf.sd import notify
 from osconf.value import Value
 
@@ -27,12 +27,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
-    from typing import ContextManager, Iterator, Optional, Tuple, Type
+    from typing import ContextManager, Iterator, Optional, Protocol, Tuple, Type
 
     from osconf.locate import Found
     from osconf.options import Options
     from osconf.plan import View
     from osconf.system import System
+
+    class Files(Protocol):
+        """What the switches read: `System`, or the boot path's `HostView`."""
+
+        @property
+        def is_live(self) -> bool: ...
+
+        def exists(self, path: str) -> bool: ...
+
 
 LOCK_FILE = "/run/osconf.lock"
 CONFIG_FILE = "/etc/osconf.conf"
@@ -63,7 +72,7 @@ class Settings(Value):
         partition: "Optional[str]" = None,
         lock_file: str = LOCK_FILE,
         lock_timeout: float = 120.0,
-        host: Host = Host(),
+        host: Host = HOST,
     ) -> None:
         self._set(partition, lock_file, lock_timeout, host)
 
@@ -106,7 +115,7 @@ def configured_partition(view: "View") -> "Optional[str]":
     return values.get("partition") or None
 
 
-def disabled_by(view: "View", host: Host) -> "Optional[str]":
+def disabled_by(view: "Files", host: Host) -> "Optional[str]":
     """Why osconf must not run, or None."""
     if view.exists(DISABLE_FILE):
         return f"{DISABLE_FILE} exists"
@@ -123,7 +132,7 @@ def disabled_by(view: "View", host: Host) -> "Optional[str]":
     return None
 
 
-class locked(object):
+class locked:
     """An exclusive flock: one osconf at a time (boot service, watcher, manual).
 
     `with locked(path, timeout):` waits up to `timeout` seconds, then raises

@@ -81,6 +81,9 @@ class Mount(Value):
         self._set(devno, root, point)
 
 
+HOST = Host()
+
+
 def _error(message: str) -> "LocateError":
     # errors.py loads dataclasses: only a failing search pays for it.
     from osconf.errors import LocateError
@@ -116,8 +119,8 @@ def block_devices(host: Host) -> "List[BlockDevice]":
             devno = _read(os.path.join(path, "dev")).strip()
         except OSError:
             continue
-        number = None  # type: Optional[int]
-        disk = None  # type: Optional[str]
+        number: Optional[int] = None
+        disk: Optional[str] = None
         if os.path.exists(os.path.join(path, "partition")):
             number = int(_read(os.path.join(path, "partition")).strip() or 0)
             disk = os.path.basename(os.path.dirname(os.path.realpath(path)))
@@ -179,7 +182,7 @@ def _underlying_partitions(host: Host, name: str) -> "List[str]":
     """A device-mapper/LVM/md device's partitions (via slaves/), else itself."""
     slaves = os.path.join(host.sys, "class/block", name, "slaves")
     if os.path.isdir(slaves) and os.listdir(slaves):
-        out = []  # type: List[str]
+        out: List[str] = []
         for slave in sorted(os.listdir(slaves)):
             out.extend(_underlying_partitions(host, slave))
         return out
@@ -228,7 +231,7 @@ def read_fs(node: str) -> "Optional[FileSystem]":
         return None
 
 
-def find(spec: "Optional[str]", host: Host = Host()) -> Found:
+def find(spec: "Optional[str]", host: Host = HOST) -> Found:
     """The first partition: by spec (LABEL=/UUID=/path) or partition 1 of /'s disk."""
     devices = block_devices(host)
     if spec:
@@ -302,7 +305,7 @@ def _reach(
 ) -> "Iterator[Tuple[str, str]]":
     point = mounted_at(found, host)
     if point is not None:
-        yield point, "mounted at {}".format(point)
+        yield point, f"mounted at {point}"
         return
     import logging
     import tempfile

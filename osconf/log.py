@@ -26,11 +26,11 @@ _MASK = "********"
 ERR, WARNING, INFO, DEBUG = 3, 4, 6, 7
 
 
-class SecretFilter(object):
+class SecretFilter:
     """A logging filter (any object with `filter(record)` is one)."""
 
     def __init__(self) -> None:
-        self.secrets = set()  # type: Set[str]
+        self.secrets: Set[str] = set()
 
     def filter(self, record: "logging.LogRecord") -> bool:
         if not self.secrets:
@@ -74,14 +74,14 @@ def stderr_is_journal() -> bool:
         st = os.fstat(sys.stderr.fileno())
     except (OSError, ValueError, AttributeError):
         return False
-    return bool(inode) and "{}:{}".format(st.st_dev, st.st_ino) == "{}:{}".format(device, inode)
+    return bool(inode) and f"{st.st_dev}:{st.st_ino}" == f"{device}:{inode}"
 
 
 def line(priority: int, message: str) -> str:
     """One line for stderr: with its priority prefix for journald, else named."""
     if stderr_is_journal():
-        return "<{}>{}\n".format(priority, mask(message))
-    return "{}: {}\n".format(IDENTIFIER, mask(message))
+        return f"<{priority}>{mask(message)}\n"
+    return f"{IDENTIFIER}: {mask(message)}\n"
 
 
 def say(priority: int, message: str) -> None:
@@ -102,7 +102,7 @@ def setup(debug: bool = False, quiet: bool = False) -> None:
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
     root.setLevel(level)
     handler = _journal_handler() if under_systemd() else _stderr_handler()
-    handler.addFilter(SECRETS)  # type: ignore[arg-type]
+    handler.addFilter(SECRETS)
     root.addHandler(handler)
 
 
@@ -141,7 +141,7 @@ def _journal_handler() -> "logging.Handler":
 
         def __init__(self) -> None:
             super().__init__()
-            self._target = None  # type: Optional[logging.Handler]
+            self._target: Optional[logging.Handler] = None
 
         def emit(self, record: logging.LogRecord) -> None:
             if self._target is None:

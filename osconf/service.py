@@ -28,29 +28,36 @@ if TYPE_CHECKING:
     from typing import List, Optional, Sequence
 
 
-class HostView(object):
-    """The running system's files, as `lifecycle` reads them (`View`'s subset)."""
+class HostView:
+    """The running system's files, as `lifecycle` reads them (`View`'s subset);
+    `root` is "/" but for tests."""
 
     is_live = True
 
+    def __init__(self, root: str = "/") -> None:
+        self.root = root
+
     def exists(self, path: str) -> bool:
-        return os.path.exists(path)
+        return os.path.exists(os.path.join(self.root, path.lstrip("/")))
 
     def read_text(self, path: str) -> "Optional[str]":
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(os.path.join(self.root, path.lstrip("/")), encoding="utf-8") as handle:
                 return handle.read()
         except FileNotFoundError:
             return None
 
 
-def nothing_to_do(settings: lifecycle.Settings) -> "Optional[int]":
-    """The exit code when there is nothing to apply; None to hand over."""
-    view = HostView()
+def nothing_to_do(settings: lifecycle.Settings, root: str = "/") -> "Optional[int]":
+    """The exit code when there is nothing to apply; None to hand over.
+
+    Raises what goes wrong (the caller hands over then, but for BusyError).
+    """
+    view = HostView(root)
     reason = lifecycle.disabled_by(view, settings.host)
     if reason:
         log.say(log.INFO, f"osconf is disabled: {reason}")
-        state.record_on_host(state.Run(state.now(), "disabled", reason))
+        state.record_on_host(state.Run(state.now(), "disabled", reason), root)
         return 0
     with lifecycle.locked(settings.lock_file, settings.lock_timeout):
         sd.notify("STATUS=Looking for the first partition")
@@ -64,13 +71,13 @@ def nothing_to_do(settings: lifecycle.Settings) -> "Optional[int]":
             return None
         log.say(log.INFO, f"first partition {found.node} ({found.how}), mounted at {top}")
         log.say(log.INFO, f"no {path}: nothing to do")
-        state.record_on_host(state.Run(state.now(), "absent", "no os.conf", path))
+        state.record_on_host(state.Run(state.now(), "absent", "no os.conf", path), root)
     sd.notify("STATUS=No os.conf: nothing to do")
     return 0
 
 
 def main(argv: "Optional[Sequence[str]]" = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)  # type: List[str]
+    args: List[str] = list(sys.argv[1:] if argv is None else argv)
     if not args:
         try:
             code = nothing_to_do(lifecycle.Settings())

@@ -74,7 +74,7 @@ def load(view: "View") -> "List[Run]":
     if not text:
         return []
     try:
-        raw = json.loads(text)  # type: Any
+        raw: Any = json.loads(text)
         return [Run(**item) for item in raw.get("runs", [])]
     except (ValueError, TypeError, AttributeError, RecursionError):
         return []  # a damaged record is not worth failing a boot for
@@ -89,7 +89,7 @@ def _string(text: str) -> str:
         if char in '"\\':
             out.append("\\" + char)
         elif code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF:
-            out.append("\\u%04x" % code)
+            out.append(f"\\u{code:04x}")
         else:
             out.append(char)
     out.append('"')
@@ -111,7 +111,7 @@ def render(run: Run, previous: str) -> str:
     Older runs are kept line by line when `previous` has the shape this
     function writes; any other content is dropped (it is damaged or foreign).
     """
-    older = []  # type: List[str]
+    older: List[str] = []
     if previous.startswith(_HEAD) and previous.endswith(_TAIL):
         for kept in previous[len(_HEAD) : -len(_TAIL)].split("\n"):
             kept = kept[:-1] if kept.endswith(",") else kept
@@ -147,7 +147,7 @@ def record_on_host(run: Run, root: str = "/") -> None:
         finally:
             os.close(fd)
     data = render(run, previous if len(previous) <= MAX_BYTES else "").encode("utf-8")
-    temporary = "{}.{}.tmp".format(path, os.getpid())
+    temporary = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o600)  # fmt: skip
     try:

@@ -11,10 +11,10 @@ if TYPE_CHECKING:
     from typing import Any, Tuple
 
 
-class Value(object):
+class Value:
     """Fields are the `__slots__`; set once in `__init__` through `_set`."""
 
-    __slots__ = ()  # type: Tuple[str, ...]
+    __slots__: "Tuple[str, ...]" = ()
 
     def _set(self, *values: "Any") -> None:
         for name, value in zip(self.__slots__, values):
@@ -24,7 +24,7 @@ class Value(object):
         return tuple(getattr(self, name) for name in self.__slots__)
 
     def __setattr__(self, name: str, value: "Any") -> None:
-        raise AttributeError("{} is frozen".format(type(self).__name__))
+        raise AttributeError(f"{type(self).__name__} is frozen")
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -36,5 +36,5 @@ class Value(object):
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        pairs = ", ".join("{}={!r}".format(n, getattr(self, n)) for n in self.__slots__)
-        return "{}({})".format(type(self).__name__, pairs)
+        pairs = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({pairs})"
