@@ -6,12 +6,35 @@ differences live in osconf/compat.py.
 """
 
 import os
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+# Files `osconf install` (and later tools) read at run time, kept at the top of
+# the repository where their own tools check them (systemd-analyze, shellcheck).
+# Every installed copy carries them inside the package, as osconf/_assets/DIR/
+# (osconf.install.asset_dir finds them there, or in a checkout). A new
+# directory goes here and into MANIFEST.in (for the sdist); a test checks both.
+ASSET_DIRS = ("units", "initscripts")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "README.md"), encoding="utf-8") as readme:
     LONG_DESCRIPTION = readme.read()
+
+
+class BuildWithAssets(build_py):
+    """build_py that also copies ASSET_DIRS into the built package."""
+
+    def run(self) -> None:
+        super().run()
+        for name in ASSET_DIRS:
+            source = os.path.join(HERE, name)
+            target = os.path.join(self.build_lib, "osconf", "_assets", name)
+            if os.path.isdir(target):
+                shutil.rmtree(target)
+            shutil.copytree(source, target)
+
 
 setup(
     name="osconf",
@@ -20,6 +43,7 @@ setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     license="MIT",
+    cmdclass={"build_py": BuildWithAssets},
     python_requires=">=3.6",
     packages=find_packages(include=["osconf", "osconf.*"]),
     install_requires=[

@@ -9,7 +9,6 @@ osconf can tell which it is, and `aliyun_custom_image/` is created on it.
 
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
@@ -32,17 +31,23 @@ EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "
 
 
 def asset_dir(kind: str) -> Path:
-    """Where the shipped `units/` or `initscripts/` files are."""
+    """Where the shipped `units/` or `initscripts/` files are.
+
+    An installed copy (wheel, .deb, .rpm) carries them inside the package as
+    `osconf/_assets/KIND` (setup.py copies them there); a checkout, or an
+    editable install of one, has them beside the package. The checkout is
+    recognised by its setup.py, so that an unrelated `units/` directory next
+    to an installed package is never taken for osconf's.
+    """
     package = Path(__file__).resolve().parent
-    candidates = [
-        package / kind,  # wheel / installed package data
-        package.parent / kind,  # source checkout
-        Path(sys.prefix) / "share/osconf" / kind,
-    ]
+    candidates = [package / "_assets" / kind]
+    if (package.parent / "setup.py").is_file():
+        candidates.append(package.parent / kind)
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise LocateError(f"osconf's {kind} files are not installed (looked in {candidates})")
+    looked = ", ".join(str(c) for c in candidates)
+    raise LocateError(f"osconf's {kind} files are not installed (looked in {looked})")
 
 
 def has_systemd(system: "System") -> bool:
@@ -143,6 +148,11 @@ def prepare_partition(system: "System") -> Optional[str]:
     from osconf.locate import CONF_DIR, Host, block_devices, find, reachable
 
     host = Host()
+    if system.is_live and not os.path.exists(os.path.join(host.proc, "self/mountinfo")):
+        # `chroot IMAGE osconf install` in an image build: no /proc, no disk
+        # to tell. Nothing is wrong; the search happens at the image's boot.
+        log.info("no mount table (/proc is not mounted): the partition is searched at boot")
+        return None
     try:
         if system.is_live:
             found = find(None, host)
