@@ -139,7 +139,12 @@ def test_installed_wheel_installs_the_boot_service(tmp_path: Path) -> None:
     for unit in ("osconf.service", "osconf-watch.service"):
         assert (systemd_tree / "etc/systemd/system/multi-user.target.wants" / unit).is_symlink()
     assert (
-        "ExecStart=/usr/bin/python3 -m osconf apply"
+        "ExecStart=/usr/bin/python3 -m osconf watch"
+        in (systemd_tree / "etc/systemd/system/osconf-watch.service").read_text()
+    )
+    # The boot unit runs the light entry point with the system interpreter.
+    assert (
+        'ExecStart=/usr/bin/python3 -I -c "import osconf.service as s; s.boot()"'
         in (systemd_tree / "etc/systemd/system/osconf.service").read_text()
     )
     assert os.access(sysv_tree / "etc/init.d/osconf", os.X_OK)
