@@ -305,7 +305,7 @@ class conf_dir:
 
     def __init__(self, top: str) -> None:
         self.top = top
-        self.fd: "Optional[int]" = None
+        self.fd: Optional[int] = None
 
     def __enter__(self) -> "Optional[int]":
         top = self.top

@@ -77,6 +77,7 @@ def test_a_missing_partition_is_reported_once(tmp_path: Path) -> None:
 
 
 def test_reads_no_more_than_the_size_limit(tmp_path: Path) -> None:
+    import osconf.fileio  # noqa: F401 - loaded before measuring: its import reads files too
     from osconf.locate import CONF_LIMIT, read_platform_conf
 
     folder = tmp_path / "aliyun_custom_image"
