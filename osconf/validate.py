@@ -27,6 +27,7 @@ _MAC = re.compile(
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 HOSTNAME_MAX = 64
 MAX_NICS = 32
+PASSWORD_MAX_BYTES = 1024
 
 
 class _Invalid(Exception):
@@ -84,6 +85,13 @@ def _password(value: str) -> Secret:
         raise _Invalid("decoded password is not valid UTF-8 (value not shown)") from None
     if not text:
         raise _Invalid("decoded password is empty")
+    if len(raw) > PASSWORD_MAX_BYTES:
+        # SHA-512 crypt hashes the password once per byte of it: the cost
+        # grows with the square of its length.
+        raise _Invalid(
+            f"decoded password is {len(raw)} bytes, more than the {PASSWORD_MAX_BYTES} "
+            "allowed (value not shown)"
+        )
     if any(ch in text for ch in "\0\r\n"):
         raise _Invalid("decoded password contains a NUL or line break (value not shown)")
     return Secret(text)
