@@ -1,9 +1,10 @@
 """The SysV script, run for real: install, start and status in a chroot.
 
-The chroot is the cached Debian 11 tree of the Python 3.9 tier (no
-systemd in it, python3.9), under an overlay so the cache stays clean, in
-private mount, network and UTS namespaces so neither the host's mounts nor
-its network or host name can be touched. osconf comes from the checkout
+The chroot is a cached Debian 12 minbase tree (no init system in it;
+Debian's python3-netaddr and python3-pyroute2: tests/helpers/debtree.py),
+under an overlay so the cache stays clean, in private mount, network and
+UTS namespaces so neither the host's mounts nor its network or host name
+can be touched. osconf comes from the checkout
 through a wrapper, as a package install would provide /usr/bin/osconf.
 """
 
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.helpers.debtree import plain_tree
 from tests.helpers.loopdisk import LoopDisk
 from tests.helpers.tools import require_root, require_tool
-from tests.integration.test_python39 import _tree
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +51,7 @@ ls "$merged/etc/rc2.d" | grep osconf
 def test_sysv_script_start_and_status_in_a_chroot(tmp_path: Path) -> None:
     require_root()
     unshare = require_tool("unshare", package="util-linux")
-    lower = _tree()
+    lower = plain_tree()
     layers = [tmp_path / name for name in ("upper", "work", "merged")]
     for layer in layers:
         layer.mkdir()
