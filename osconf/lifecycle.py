@@ -169,7 +169,10 @@ def _on_partition(system: "System", options: "Options", path: Path) -> int:
         )
         report.raise_for_failures()
     consume(path)
-    message = f"applied and deleted: {len(report.changed)} change(s)"
+    message = (
+        f"applied and deleted: {len(report.changed)} changed, "
+        f"{len(report.unchanged)} already in place"
+    )
     log.info("%s %s", path, message)
     state.record(
         system, state.Run(state.now(), "applied", message, str(path), stamp, len(report.changed))
