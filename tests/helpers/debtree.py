@@ -1,9 +1,9 @@
 """Debian trees built with mmdebstrap from the machine's own apt mirror.
 
-No mirror address is written in the repository: the archive this machine's
-apt uses (`apt-get indextargets`) serves the trees too, whatever suite they
-are. Trees are cached under `.cache/trees/` by a hash of everything that
-goes into them, and built once (a file lock serialises parallel tiers).
+No mirror address is written in the repository: the sources this machine's
+apt uses serve the trees too (tests/helpers/mirror.py). Trees are cached
+under `.cache/trees/` by a hash of everything that goes into them, and
+built once (a file lock serialises parallel tiers).
 """
 
 import fcntl
@@ -11,50 +11,26 @@ import hashlib
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
 from tests.conftest import REPO
+from tests.helpers.mirror import mirrors
 
 CACHE = REPO / ".cache" / "trees"
 
 
-def host_archives() -> Dict[str, str]:
-    """{release: archive URI} for the Debian suites this machine's apt reads."""
-    listing = subprocess.run(
-        ["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(TARGET_OF)"],
-        stdout=subprocess.PIPE,
-        universal_newlines=True,
-        check=True,
-    ).stdout
-    found = {}
-    for line in listing.splitlines():
-        fields = line.split()
-        if len(fields) == 3 and fields[2] == "deb":
-            found.setdefault(fields[1], fields[0])
-    return found
-
-
 def sources(suite: str) -> List[str]:
-    """One-line apt sources for `suite` (with its -updates and -security when
-    the host has those archives), on the host's mirrors."""
-    archives = host_archives()
-    main = next((uri for release, uri in archives.items() if "-" not in release), None)
-    if main is None:
-        raise RuntimeError(f"no Debian archive in this machine's apt configuration: {archives}")
-    lines = [f"deb {main} {suite} main"]
-    for pocket in ("updates", "security"):
-        uri = next((u for r, u in archives.items() if r.endswith("-" + pocket)), None)
-        if uri is not None:
-            lines.append(f"deb {uri} {suite}-{pocket} main")
-    return lines
+    """One-line apt sources for `suite` (and its -updates, -security) as the
+    host's apt configuration has them."""
+    return mirrors(suite)
 
 
 def tree(name: str, suite: str, packages: Sequence[str], options: Sequence[str] = ()) -> Path:
     """A cached Debian `suite` tree (minbase + `packages`); do not modify it:
     copy it (`cp -a`) for a test that changes it."""
-    mirrors = sources(suite)
+    apt = sources(suite)
     key = hashlib.sha256(
-        "\n".join([suite, *mirrors, *sorted(packages), *options]).encode()
+        "\n".join([suite, *apt, *sorted(packages), *options]).encode()
     ).hexdigest()[:16]
     CACHE.mkdir(parents=True, exist_ok=True)
     folder = CACHE / f"{name}-{key}"
@@ -74,7 +50,7 @@ def tree(name: str, suite: str, packages: Sequence[str], options: Sequence[str] 
                 *options,
                 suite,
                 str(folder / "root"),
-                *mirrors,
+                *apt,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
