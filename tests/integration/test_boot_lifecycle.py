@@ -125,7 +125,8 @@ def test_install_enables_the_units_for_systemd(tmp_path: Path) -> None:
     assert not (tree / "etc/systemd/system/osconf-watch.service").exists()
     assert not (tree / "etc/systemd/system/multi-user.target.wants/osconf-watch.service").exists()
     text = (tree / "etc/systemd/system/osconf.service").read_text()
-    assert "ExecStart=/usr/bin/osconf apply\n" in text
+    # The boot runs the light entry point directly (no console script, no -m).
+    assert 'ExecStart=/usr/bin/python3 -I -c "import osconf.service as s; s.boot()"\n' in text
     assert "\npartition=LABEL=boot\n" in (tree / "etc/osconf.conf").read_text()
     removed = run_osconf("uninstall", "--root", str(tree))
     assert removed.returncode == 0
