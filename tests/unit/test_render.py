@@ -130,3 +130,30 @@ def test_unsafe_kernel_link_names_are_never_used(
         (sysnet / name / "address").write_text(mac + "\n")
     monkeypatch.setattr(render, "SYS_NET", str(sysnet))
     assert render.kernel_names(CLASSIC, live=True) == {"eth1": "ens5"}
+
+
+@pytest.mark.parametrize(
+    "line,sourced",
+    [
+        ("source /etc/network/interfaces.d/*", True),
+        ("source interfaces.d/*", True),
+        ("source-directory /etc/network/interfaces.d", True),
+        ("source-directory interfaces.d", True),
+        ("source /etc/network/interfaces.d/*.cfg", False),  # issue 13, item 9
+        ("source /etc/network/interfaces.d/eth*", False),
+        ("# source /etc/network/interfaces.d/*", False),
+    ],
+)
+def test_ifupdown_source_line_must_really_read_osconfs_file(
+    tmp_path: Path, line: str, sourced: bool
+) -> None:
+    root = make_root(tmp_path / "root")
+    (root / "etc/network").mkdir()
+    (root / "etc/network/interfaces").write_text(f"auto lo\niface lo inet loopback\n{line}\n")
+    plan = make_plan(CLASSIC, System(root), Options(network_stack="ifupdown"))
+    files = {a.path: a.content for a in plan.actions if hasattr(a, "content")}
+    edited = files.get("/etc/network/interfaces")
+    if sourced:
+        assert edited is None
+    else:
+        assert edited is not None and edited.endswith("source /etc/network/interfaces.d/*\n")
