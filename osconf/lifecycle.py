@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from osconf import state
+from osconf import sshkeys, state
 from osconf.errors import ApplyError, BusyError, ConfigError, ExitCode, OsconfError
 from osconf.locate import CONF_DIR, CONF_NAME, Host, find, reachable
 from osconf.sd import notify
@@ -120,15 +120,18 @@ def run(system: System, options: Options, settings: Settings) -> int:
     with locked(settings.lock_file, settings.lock_timeout):
         spec = settings.partition or configured_partition(system)
         notify("STATUS=Looking for the first partition")
+        keys = sshkeys.Boot(system)  # before this run is recorded: is it the first?
         try:
             found = find(spec, settings.host)
             with reachable(found, settings.host, system) as (top, how):
                 log.info("first partition %s (%s), %s", found.node, found.how, how)
-                return _on_partition(system, options, Path(top) / CONF_DIR / CONF_NAME)
+                return _on_partition(system, options, Path(top) / CONF_DIR / CONF_NAME, keys)
         except OsconfError as err:
             if not isinstance(err, (ConfigError, ApplyError)):
                 state.record(system, state.Run(state.now(), "error", str(err)))
             raise
+        finally:
+            keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
 @contextmanager
@@ -144,7 +147,7 @@ def platform_file(
         yield path if path.exists() else None
 
 
-def _on_partition(system: System, options: Options, path: Path) -> int:
+def _on_partition(system: System, options: Options, path: Path, keys: sshkeys.Boot) -> int:
     if not path.exists():
         log.info("no %s: nothing to do", path)
         state.record(system, state.Run(state.now(), "absent", "no os.conf", str(path)))
@@ -163,6 +166,7 @@ def _on_partition(system: System, options: Options, path: Path) -> int:
         message = f"invalid, kept for a retry: {len(errors)} error(s): " + "; ".join(errors)
         state.record(system, state.Run(state.now(), "invalid", message, str(path), stamp))
         raise
+    keys.seen(conf)
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)
