@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from osconf import __version__
 from osconf.errors import ConfigError, ExitCode, OsconfError
 
-COMMANDS = ("apply", "plan", "validate", "locate", "status", "watch", "install")
+COMMANDS = ("apply", "plan", "validate", "locate", "status", "watch", "install", "check-image")
 
 log = logging.getLogger("osconf")
 
@@ -38,7 +38,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     if words and words[0] == "uninstall":  # registered by the install module
         chosen = ["install"]
     for name in chosen:
-        module = importlib.import_module(f"osconf.commands.{name}")
+        module = importlib.import_module("osconf.commands." + name.replace("-", "_"))
         module.register(sub)
     return parser
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     from osconf.model import OsConf
+    from osconf.plan import View
     from osconf.system import System
 
 log = logging.getLogger(__name__)
@@ -70,13 +71,13 @@ def key_type(path: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
-def _config_lines(view: "System", path: str, depth: int = 0) -> List[Tuple[str, str]]:
+def config_lines(view: "View", path: str = SSHD_CONFIG, depth: int = 0) -> List[Tuple[str, str]]:
     """(keyword, value) pairs of sshd_config in order, `Include`s expanded
     inside the root; stops at the first `Match` (HostKey is global only)."""
     text = view.read_text(path) if view.is_file(path) else None
     if text is None:
         return []
-    pairs = []  # type: List[Tuple[str, str]]
+    pairs: List[Tuple[str, str]] = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -89,13 +90,13 @@ def _config_lines(view: "System", path: str, depth: int = 0) -> List[Tuple[str, 
         if keyword == "include" and depth < _MAX_INCLUDES:
             for pattern in value.split():
                 for included in _glob(view, pattern):
-                    pairs.extend(_config_lines(view, included, depth + 1))
+                    pairs.extend(config_lines(view, included, depth + 1))
             continue
         pairs.append((keyword, value))
     return pairs
 
 
-def _glob(view: "System", pattern: str) -> List[str]:
+def _glob(view: "View", pattern: str) -> List[str]:
     import fnmatch
 
     if not pattern.startswith("/"):
@@ -106,10 +107,10 @@ def _glob(view: "System", pattern: str) -> List[str]:
     return [folder + "/" + n for n in view.listdir(folder) if fnmatch.fnmatch(n, name)]
 
 
-def host_keys(view: "System") -> List[HostKey]:
+def host_keys(view: "View") -> List[HostKey]:
     """The host keys sshd of the target uses, from its configuration."""
-    keys = []  # type: List[HostKey]
-    for keyword, value in _config_lines(view, SSHD_CONFIG):
+    keys: List[HostKey] = []
+    for keyword, value in config_lines(view):
         if keyword != "hostkey" or not value:
             continue
         path = value if value.startswith("/") else SSH_DIR + "/" + value
@@ -124,7 +125,7 @@ def host_keys(view: "System") -> List[HostKey]:
     return [HostKey(f"{SSH_DIR}/ssh_host_{kind}_key", kind) for kind in DEFAULT_TYPES]
 
 
-def present(view: "System") -> List[str]:
+def present(view: "View") -> List[str]:
     """Private host key files found in the image's /etc/ssh (what check-image flags)."""
     names = [n for n in view.listdir(SSH_DIR) if n.startswith("ssh_host_") and n.endswith("_key")]
     configured = [k.path for k in host_keys(view) if view.exists(k.path)]
@@ -137,7 +138,7 @@ def _macs(conf: "Optional[OsConf]") -> Optional[List[str]]:
     return sorted(set(nic.mac.lower() for nic in conf.nics if nic.mac))
 
 
-def _recorded(view: "System") -> Tuple[bool, Optional[List[str]]]:
+def _recorded(view: "View") -> Tuple[bool, Optional[List[str]]]:
     """(a record exists, the MAC set in it: None when made without os.conf)."""
     text = view.read_text(RECORD) if view.is_file(RECORD) else None
     if text is None:
@@ -151,7 +152,7 @@ def _recorded(view: "System") -> Tuple[bool, Optional[List[str]]]:
     return True, None
 
 
-def is_new_instance(view: "System", macs: Optional[List[str]], ever_ran: bool) -> Tuple[bool, str]:
+def is_new_instance(view: "View", macs: Optional[List[str]], ever_ran: bool) -> Tuple[bool, str]:
     """Whether the keys must be replaced, and why (or why not)."""
     exists, recorded = _recorded(view)
     if not exists:
@@ -166,7 +167,7 @@ def is_new_instance(view: "System", macs: Optional[List[str]], ever_ran: bool) -
     return False, "same instance"
 
 
-def keygen(view: "System") -> Optional[str]:
+def keygen(view: "View") -> Optional[str]:
     """The image's ssh-keygen (a target path), None when it has none."""
     for path in KEYGENS:
         if view.is_file(path):
@@ -302,7 +303,7 @@ class Boot:
 
         self.system = system
         self.ever_ran = bool(state.load(system))
-        self.conf = None  # type: Optional[OsConf]
+        self.conf: Optional[OsConf] = None
 
     def seen(self, conf: "OsConf") -> None:
         self.conf = conf
