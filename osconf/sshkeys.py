@@ -200,7 +200,7 @@ def _generate(system: "System", program: str, key: HostKey) -> bool:
     for leftover in (fresh, fresh + ".pub"):
         if os.path.lexists(leftover):
             os.unlink(leftover)
-    code, out = _run([program, "-q", "-t", key.kind, "-N", "", "-C", "", "-f", fresh])
+    code, out = _run([program, "-q", "-t", key.kind, "-N", "", "-f", fresh])
     if code != 0 or not os.path.isfile(fresh) or not os.path.isfile(fresh + ".pub"):
         log.error("ssh-keygen -t %s for %s failed: %s", key.kind, key.path, out or code)
         return False
