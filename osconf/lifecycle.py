@@ -147,7 +147,9 @@ def platform_file(
         yield path if path.exists() else None
 
 
-def _on_partition(system: System, options: Options, path: Path, keys: sshkeys.Boot) -> int:
+def _on_partition(
+    system: System, options: Options, path: Path, keys: sshkeys.Boot | None = None
+) -> int:
     if not path.exists():
         log.info("no %s: nothing to do", path)
         state.record(system, state.Run(state.now(), "absent", "no os.conf", str(path)))
@@ -166,7 +168,8 @@ def _on_partition(system: System, options: Options, path: Path, keys: sshkeys.Bo
         message = f"invalid, kept for a retry: {len(errors)} error(s): " + "; ".join(errors)
         state.record(system, state.Run(state.now(), "invalid", message, str(path), stamp))
         raise
-    keys.seen(conf)
+    if keys is not None:
+        keys.seen(conf)
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)
