@@ -15,8 +15,6 @@ Everything happens inside namespaces made here; the sample addresses never
 reach the host's namespace.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import statistics
@@ -25,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import List, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -36,7 +35,7 @@ MAC0 = "00:8c:fa:5e:14:23"
 MAC1 = "00:8c:fa:5e:14:24"
 
 
-def whole_process(runs: int, live: bool = True) -> list[float]:
+def whole_process(runs: int, live: bool = True) -> List[float]:
     times = []
     for _ in range(runs):
         with Lab() as lab, tempfile.TemporaryDirectory() as tmp:
@@ -73,7 +72,7 @@ for label in ("apply", "again"):
 """
 
 
-def scaling(counts: list[int]) -> list[tuple[int, float, float]]:
+def scaling(counts: List[int]) -> List[Tuple[int, float, float]]:
     out = []
     for count in counts:
         with Lab() as lab, tempfile.TemporaryDirectory() as tmp:

@@ -9,8 +9,6 @@ copy of samples/root per run).
 Usage: bench/routes.py [--runs N] [--python PATH]
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import shutil

@@ -18,8 +18,6 @@ Also reports which heavy modules each command imported (pyroute2 must not be).
 Not part of the test suite: timings depend on the machine.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import platform
@@ -30,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples/classic.conf"
@@ -44,7 +43,7 @@ PROBE = (
 )
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+def run_once(argv: List[str], env: Dict[str, str]) -> Tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit status) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -56,10 +55,15 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
-def modules_of(python: str, args: list[str], env: dict[str, str]) -> str:
+def modules_of(python: str, args: List[str], env: Dict[str, str]) -> str:
     probe = PROBE.format(watched=WATCHED)
     result = subprocess.run(
-        [python, "-c", probe, *args], capture_output=True, text=True, env=env, cwd=REPO
+        [python, "-c", probe, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        env=env,
+        cwd=REPO,
     )
     lines = [line for line in result.stderr.splitlines() if line.startswith("MODULES")]
     return lines[-1][len("MODULES ") :] if lines else "?"
@@ -78,8 +82,9 @@ def main() -> int:
     root = scratch / "root"
     version = subprocess.run(
         [opts.python, "-c", "import sys; print(sys.version.split()[0])"],
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
     ).stdout.strip()
     cpu = next(
         (

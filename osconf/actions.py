@@ -6,14 +6,13 @@ secret) and its `execute(system)` is the only code that acts, always through
 target was already as wanted, and raises on failure.
 """
 
-from __future__ import annotations
-
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Optional
 
 from osconf import etcfiles
+from osconf.compat import Protocol
 from osconf.model import Secret
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ log = logging.getLogger(__name__)
 class Action(Protocol):
     def describe(self) -> str: ...
 
-    def execute(self, system: System) -> bool: ...
+    def execute(self, system: "System") -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -34,14 +33,14 @@ class WriteFile:
 
     path: str
     content: str = field(repr=False)
-    mode: int | None = None
+    mode: Optional[int] = None
     reason: str = ""
 
     def describe(self) -> str:
         mode = f" mode {self.mode:04o}" if self.mode is not None else ""
         return f"write {self.path}{mode}" + (f" ({self.reason})" if self.reason else "")
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         return system.write_file(self.path, self.content, self.mode)
 
 
@@ -55,7 +54,7 @@ class RemoveFile:
     def describe(self) -> str:
         return f"remove {self.path}" + (f" ({self.reason})" if self.reason else "")
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         return system.remove_file(self.path)
 
 
@@ -70,7 +69,7 @@ class SetPassword:
     def describe(self) -> str:
         return f"set the password of {self.user} in {self.shadow} (SHA-512 crypt, value not shown)"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         content = system.read_text(self.shadow)
         if content is None:
             raise FileNotFoundError(f"{self.shadow} does not exist in the target")
@@ -97,7 +96,7 @@ class SetLiveHostname:
     def describe(self) -> str:
         return f"set the running host name to {self.name}"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         return system.set_live_hostname(self.name)
 
 
@@ -113,7 +112,7 @@ class CannotPlan:
     def describe(self) -> str:
         return f"{self.what} (cannot plan: {self.reason})"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         raise RuntimeError("skipped")
 
 
@@ -126,6 +125,6 @@ class Warn:
     def describe(self) -> str:
         return f"warn: {self.message}"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         log.warning("%s", self.message)
         return False

@@ -4,12 +4,10 @@ A failing action does not stop the others: everything that can be applied
 is applied, and the failures are reported together (`ApplyError`).
 """
 
-from __future__ import annotations
-
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List
 
 from osconf.errors import ApplyError
 
@@ -23,9 +21,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Report:
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    changed: List[str] = field(default_factory=list)
+    unchanged: List[str] = field(default_factory=list)
+    failed: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -43,7 +41,7 @@ class Report:
 KILL_AFTER_VARIABLE = "OSCONF_TEST_KILL_AFTER"
 
 
-def execute(plan: Plan, system: System) -> Report:
+def execute(plan: "Plan", system: "System") -> Report:
     report = Report()
     kill_after = int(os.environ.get(KILL_AFTER_VARIABLE) or 0)
     for number, action in enumerate(plan.actions, start=1):
@@ -55,7 +53,7 @@ def execute(plan: Plan, system: System) -> Report:
     return report
 
 
-def _run(action: Action, system: System, report: Report) -> None:
+def _run(action: "Action", system: "System", report: Report) -> None:
     what = action.describe()
     try:
         changed = action.execute(system)

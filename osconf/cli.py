@@ -5,13 +5,11 @@ and `run(args) -> int`; those modules import only the standard library at
 load time so that `--help` and light commands start fast.
 """
 
-from __future__ import annotations
-
 import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from typing import Optional, Sequence
 
 from osconf import __version__
 from osconf.errors import ConfigError, ExitCode, OsconfError
@@ -21,7 +19,7 @@ COMMANDS = ("apply", "plan", "validate", "locate", "status", "watch", "install",
 log = logging.getLogger("osconf")
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
     """The parser; given the arguments, only the named command's module is
     loaded (every command is needed only for --help and usage errors)."""
     parser = argparse.ArgumentParser(
@@ -43,7 +41,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     parser = build_parser(argv)

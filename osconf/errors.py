@@ -4,9 +4,8 @@ Pure code raises these; `osconf.cli.main` is the one place that catches them.
 Messages never contain a secret: values of the `password` key are not quoted.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
+from typing import List, Tuple, Union
 
 
 class ExitCode:
@@ -50,7 +49,7 @@ class ConfigError(OsconfError):
 
     exit_code = ExitCode.INVALID_CONFIG
 
-    def __init__(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+    def __init__(self, problems: Union[Tuple[Problem, ...], List[Problem]]) -> None:
         self.problems = tuple(problems)
         errors = [p for p in self.problems if p.fatal]
         first = str(errors[0]) if errors else "invalid configuration"
@@ -69,7 +68,7 @@ class ApplyError(OsconfError):
 
     exit_code = ExitCode.APPLY_FAILED
 
-    def __init__(self, failures: tuple[str, ...] | list[str]) -> None:
+    def __init__(self, failures: Union[Tuple[str, ...], List[str]]) -> None:
         self.failures = tuple(failures)
         super().__init__(f"{len(self.failures)} action(s) failed: " + "; ".join(self.failures))
 

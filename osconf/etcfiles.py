@@ -4,13 +4,13 @@ Each function keeps every line it does not own, so that an administrator's
 edits survive osconf.
 """
 
-from __future__ import annotations
+from typing import List, Optional, Tuple
 
 MARK = "# osconf"
 _MISSING_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
-def _lines(content: str | None) -> list[str]:
+def _lines(content: Optional[str]) -> List[str]:
     # Split on "\n" alone: str.splitlines() also splits on \r, \f, \x1c-\x1e,
     # U+0085, U+2028..., which would change lines osconf does not own.
     if not content:
@@ -18,7 +18,7 @@ def _lines(content: str | None) -> list[str]:
     return content[:-1].split("\n") if content.endswith("\n") else content.split("\n")
 
 
-def _join(lines: list[str]) -> str:
+def _join(lines: List[str]) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -26,7 +26,7 @@ def hostname_file(name: str) -> str:
     return name + "\n"
 
 
-def hosts(content: str | None, hostname: str, address: str | None) -> str:
+def hosts(content: Optional[str], hostname: str, address: Optional[str]) -> str:
     """Maps `hostname` in /etc/hosts, replacing only osconf's own line.
 
     osconf's line carries the `# osconf` mark; the Debian-style 127.0.1.1 line
@@ -38,7 +38,7 @@ def hosts(content: str | None, hostname: str, address: str | None) -> str:
     if content is None:
         # No file at all: a hosts file without localhost would break it.
         content = _MISSING_HOSTS
-    out: list[str] = []
+    out: List[str] = []
     placed = False
     for line in _lines(content):
         fields = line.split("#", 1)[0].split()
@@ -59,10 +59,10 @@ def hosts(content: str | None, hostname: str, address: str | None) -> str:
     return _join(out)
 
 
-def set_shell_variable(content: str | None, name: str, value: str) -> str:
+def set_shell_variable(content: Optional[str], name: str, value: str) -> str:
     """Sets `NAME=value` in a shell-variable file (sysconfig style)."""
     new = f'{name}="{value}"' if any(c in value for c in " \t") else f"{name}={value}"
-    out: list[str] = []
+    out: List[str] = []
     placed = False
     for line in _lines(content):
         if line.strip().startswith(name + "="):
@@ -76,10 +76,10 @@ def set_shell_variable(content: str | None, name: str, value: str) -> str:
     return _join(out)
 
 
-def resolv_conf(content: str | None, servers: tuple[str, ...]) -> str:
+def resolv_conf(content: Optional[str], servers: Tuple[str, ...]) -> str:
     """Replaces the `nameserver` lines; `search`, `options` etc. are kept."""
-    out: list[str] = []
-    at: int | None = None
+    out: List[str] = []
+    at: Optional[int] = None
     for line in _lines(content):
         fields = line.split()
         if fields and fields[0] == "nameserver":
@@ -93,7 +93,7 @@ def resolv_conf(content: str | None, servers: tuple[str, ...]) -> str:
     return _join(out[:at] + new + out[at:])
 
 
-def shadow_hash(content: str, user: str) -> str | None:
+def shadow_hash(content: str, user: str) -> Optional[str]:
     """The password field of `user`, or None if the user is absent."""
     for line in _lines(content):
         fields = line.split(":")
@@ -104,7 +104,7 @@ def shadow_hash(content: str, user: str) -> str | None:
 
 def shadow_set_hash(content: str, user: str, hashed: str, today: int) -> str:
     """Replaces `user`'s hash and last-change day; every other line as it was."""
-    out: list[str] = []
+    out: List[str] = []
     for line in _lines(content):
         fields = line.split(":")
         if fields[0] == user and len(fields) >= 2:

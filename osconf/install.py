@@ -7,13 +7,10 @@ rc.d links. The first partition's UUID is recorded in /etc/osconf.conf when
 osconf can tell which it is, and `aliyun_custom_image/` is created on it.
 """
 
-from __future__ import annotations
-
 import logging
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List, Optional
 
 from osconf.errors import LocateError
 
@@ -34,27 +31,33 @@ EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "
 
 
 def asset_dir(kind: str) -> Path:
-    """Where the shipped `units/` or `initscripts/` files are."""
+    """Where the shipped `units/` or `initscripts/` files are.
+
+    An installed copy (wheel, .deb, .rpm) carries them inside the package as
+    `osconf/_assets/KIND` (setup.py copies them there); a checkout, or an
+    editable install of one, has them beside the package. The checkout is
+    recognised by its setup.py, so that an unrelated `units/` directory next
+    to an installed package is never taken for osconf's.
+    """
     package = Path(__file__).resolve().parent
-    candidates = [
-        package / kind,  # wheel / installed package data
-        package.parent / kind,  # source checkout
-        Path(sys.prefix) / "share/osconf" / kind,
-    ]
+    candidates = [package / "_assets" / kind]
+    if (package.parent / "setup.py").is_file():
+        candidates.append(package.parent / kind)
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise LocateError(f"osconf's {kind} files are not installed (looked in {candidates})")
+    looked = ", ".join(str(c) for c in candidates)
+    raise LocateError(f"osconf's {kind} files are not installed (looked in {looked})")
 
 
-def has_systemd(system: System) -> bool:
+def has_systemd(system: "System") -> bool:
     return any(
         system.exists(p)
         for p in ("/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/bin/systemctl")
     )
 
 
-def executable(system: System) -> list[str]:
+def executable(system: "System") -> List[str]:
     """The command that runs osconf inside the target."""
     for path in EXECUTABLES:
         if system.is_file(path):
@@ -62,7 +65,7 @@ def executable(system: System) -> list[str]:
     return ["/usr/bin/python3", "-m", "osconf"]
 
 
-def _with_command(text: str, command: list[str]) -> str:
+def _with_command(text: str, command: List[str]) -> str:
     out = []
     for line in text.splitlines():
         if line.startswith("ExecStart=/usr/bin/osconf "):
@@ -73,13 +76,13 @@ def _with_command(text: str, command: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _rc_dirs(system: System) -> list[str]:
+def _rc_dirs(system: "System") -> List[str]:
     if system.listdir("/etc/rc.d"):
         return [f"/etc/rc.d/rc{level}.d" for level in RUNLEVELS]
     return [f"/etc/rc{level}.d" for level in RUNLEVELS]
 
 
-def _symlink(system: System, link: str, target: str) -> None:
+def _symlink(system: "System", link: str, target: str) -> None:
     host = system.host_path(link)
     host.parent.mkdir(parents=True, exist_ok=True)
     if host.is_symlink() and os.readlink(host) == target:
@@ -90,9 +93,9 @@ def _symlink(system: System, link: str, target: str) -> None:
     log.info("linked %s -> %s", link, target)
 
 
-def install(system: System, partition: str | None) -> list[str]:
+def install(system: "System", partition: Optional[str]) -> List[str]:
     """Installs and enables the boot hooks; returns what it did, line by line."""
-    done: list[str] = []
+    done: List[str] = []
     command = executable(system)
     if has_systemd(system):
         source = asset_dir("units")
@@ -123,8 +126,8 @@ def _config(partition: str) -> str:
     )
 
 
-def uninstall(system: System) -> list[str]:
-    done: list[str] = []
+def uninstall(system: "System") -> List[str]:
+    done: List[str] = []
     for unit in UNITS:
         for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
             if system.remove_file(path):
@@ -138,13 +141,18 @@ def uninstall(system: System) -> list[str]:
     return done
 
 
-def prepare_partition(system: System) -> str | None:
+def prepare_partition(system: "System") -> Optional[str]:
     """Finds the image's first partition, creates `aliyun_custom_image/` on it
     and returns `UUID=...` to record; None when it cannot be told (an image
     tree that is a plain directory rather than a mounted disk)."""
     from osconf.locate import CONF_DIR, Host, block_devices, find, reachable
 
     host = Host()
+    if system.is_live and not os.path.exists(os.path.join(host.proc, "self/mountinfo")):
+        # `chroot IMAGE osconf install` in an image build: no /proc, no disk
+        # to tell. Nothing is wrong; the search happens at the image's boot.
+        log.info("no mount table (/proc is not mounted): the partition is searched at boot")
+        return None
     try:
         if system.is_live:
             found = find(None, host)

@@ -8,18 +8,15 @@ partial failure keeps it for the next boot or a manual retry, and the exit
 code says which. Every outcome is recorded in the state file.
 """
 
-from __future__ import annotations
-
 import errno
 import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from osconf import sshkeys, state
 from osconf.errors import ApplyError, BusyError, ConfigError, ExitCode, OsconfError
@@ -42,13 +39,13 @@ _OFF = ("off", "0", "no", "false", "disabled")
 
 @dataclass(frozen=True)
 class Settings:
-    partition: str | None = None  # LABEL=.., UUID=.. or a device path; None: automatic
+    partition: Optional[str] = None  # LABEL=.., UUID=.. or a device path; None: automatic
     lock_file: str = LOCK_FILE
     lock_timeout: float = 120.0
     host: Host = Host()
 
 
-def configured_partition(view: View) -> str | None:
+def configured_partition(view: "View") -> Optional[str]:
     """`partition=` from /etc/osconf.conf under the root (written by install)."""
     text = view.read_text(CONFIG_FILE)
     if not text:
@@ -62,7 +59,7 @@ def configured_partition(view: View) -> str | None:
     return values.get("partition") or None
 
 
-def disabled_by(view: View, host: Host) -> str | None:
+def disabled_by(view: "View", host: Host) -> Optional[str]:
     """Why osconf must not run, or None."""
     if view.exists(DISABLE_FILE):
         return f"{DISABLE_FILE} exists"
@@ -110,7 +107,7 @@ def consume(path: Path) -> None:
         os.close(fd)
 
 
-def run(system: System, options: Options, settings: Settings) -> int:
+def run(system: "System", options: "Options", settings: Settings) -> int:
     """The whole job on the platform's file; returns the exit code."""
     reason = disabled_by(system, settings.host)
     if reason:
@@ -136,8 +133,8 @@ def run(system: System, options: Options, settings: Settings) -> int:
 
 @contextmanager
 def platform_file(
-    system: System, settings: Settings, writable: bool = True
-) -> Iterator[Path | None]:
+    system: "System", settings: Settings, writable: bool = True
+) -> Iterator[Optional[Path]]:
     """The platform's os.conf on the first partition (None when absent)."""
     spec = settings.partition or configured_partition(system)
     found = find(spec, settings.host)
@@ -148,7 +145,7 @@ def platform_file(
 
 
 def _on_partition(
-    system: System, options: Options, path: Path, keys: sshkeys.Boot | None = None
+    system: "System", options: "Options", path: Path, keys: "Optional[sshkeys.Boot]" = None
 ) -> int:
     if not path.exists():
         log.info("no %s: nothing to do", path)

@@ -16,11 +16,9 @@ Only what differs is changed: a second apply of the same file sends no
 netlink request that changes anything.
 """
 
-from __future__ import annotations
-
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from osconf import netstate
 from osconf.actions import Action
@@ -36,11 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def live_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ...]:
+def live_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Action, ...]:
     """The live network steps for `conf`, given what the last run recorded."""
     previous = netstate.loads(view.read_text(netstate.STATE_FILE))
     wanted = netstate.wanted(conf)
-    actions: list[Action] = [
+    actions: List[Action] = [
         ConfigureNic(
             nic.name, nic.mac, nic.address, nic.prefixlen, nic.static_routes, options.nic_timeout
         )
@@ -67,7 +65,7 @@ def live_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ..
     return tuple(actions)
 
 
-def _label(name: str, mac: str | None) -> str:
+def _label(name: str, mac: Optional[str]) -> str:
     return f"{name} ({mac})" if mac else f"{name} (by name, no MAC given)"
 
 
@@ -81,7 +79,7 @@ def _in_subnet(address: str, cidr: str) -> bool:
     return value(address) & mask == value(network) & mask
 
 
-def broadcast(address: str, prefixlen: int) -> str | None:
+def broadcast(address: str, prefixlen: int) -> Optional[str]:
     """The subnet's broadcast address, as every network stack sets it.
 
     Without it the kernel's address differs from the one the running manager
@@ -96,20 +94,22 @@ def broadcast(address: str, prefixlen: int) -> str | None:
     return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
 
 
-def _has_address(addresses: list[Address], address: str, prefixlen: int) -> bool:
+def _has_address(addresses: "List[Address]", address: str, prefixlen: int) -> bool:
     return any(a.address == address and a.prefixlen == prefixlen for a in addresses)
 
 
-def _route_keys(routes: list[KernelRoute]) -> set[tuple[str, str | None, int | None]]:
+def _route_keys(routes: "List[KernelRoute]") -> Set[Tuple[str, Optional[str], Optional[int]]]:
     """The metric-0 routes as a set, for constant-time look-ups (1,000 routes)."""
     return {(r.destination, r.gateway, r.oif) for r in routes if r.metric == 0}
 
 
-def _has_route(keys: set[tuple[str, str | None, int | None]], link: Link, route: Route) -> bool:
+def _has_route(
+    keys: Set[Tuple[str, Optional[str], Optional[int]]], link: "Link", route: Route
+) -> bool:
     return (route.destination, route.gateway, link.index) in keys
 
 
-def _find(netlink: Netlink, name: str, mac: str | None, timeout: float) -> Link:
+def _find(netlink: "Netlink", name: str, mac: Optional[str], timeout: float) -> "Link":
     link = netlink.find_link(mac, name, timeout)
     if link is None:
         what = f"no NIC with MAC {mac}" if mac else f"no NIC named {name}"
@@ -122,10 +122,10 @@ class ConfigureNic:
     """Up, address and non-default routes of one NIC, found by MAC."""
 
     name: str
-    mac: str | None
+    mac: Optional[str]
     address: str
     prefixlen: int
-    routes: tuple[Route, ...]
+    routes: Tuple[Route, ...]
     timeout: float
 
     def describe(self) -> str:
@@ -135,7 +135,7 @@ class ConfigureNic:
             f"address {self.address}/{self.prefixlen}{routes}"
         )
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         netlink = system.netlink()
         link = _find(netlink, self.name, self.mac, self.timeout)
         changed = False
@@ -165,7 +165,7 @@ class ConfigureNic:
             log.info("live: %s is %s as %s", self.name, cidr, link.name)
         return changed
 
-    def _verify(self, netlink: Netlink, link: Link) -> None:
+    def _verify(self, netlink: "Netlink", link: "Link") -> None:
         if not _has_address(netlink.addresses(link.index), self.address, self.prefixlen):
             raise OSError(f"{self.name}: {self.address}/{self.prefixlen} is not on {link.name}")
         routes = _route_keys(netlink.routes())
@@ -179,14 +179,14 @@ class SetDefaultRoute:
     """The metric-0 default route, replaced in one step (never absent)."""
 
     name: str
-    mac: str | None
+    mac: Optional[str]
     gateway: str
     timeout: float
 
     def describe(self) -> str:
         return f"live: default route via {self.gateway} on {_label(self.name, self.mac)}"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         netlink = system.netlink()
         link = _find(netlink, self.name, self.mac, self.timeout)
         route = Route("0.0.0.0/0", self.gateway)
@@ -211,11 +211,11 @@ class RemoveStale:
     """
 
     name: str
-    mac: str | None
-    addresses: tuple[str, ...]
-    routes: tuple[Route, ...]
-    keep_address: str | None
-    keep_default: str | None
+    mac: Optional[str]
+    addresses: Tuple[str, ...]
+    routes: Tuple[Route, ...]
+    keep_address: Optional[str]
+    keep_default: Optional[str]
 
     def describe(self) -> str:
         items = [f"address {a}" for a in self.addresses] + [
@@ -226,7 +226,7 @@ class RemoveStale:
             f"added: {', '.join(items)}"
         )
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         from osconf.netlink import pick_link
 
         netlink = system.netlink()
@@ -263,7 +263,7 @@ class RemoveStale:
             changed = True
         return changed
 
-    def _check_replacements(self, netlink: Netlink, link: Link) -> None:
+    def _check_replacements(self, netlink: "Netlink", link: "Link") -> None:
         addresses = netlink.addresses(link.index)
         if self.keep_address is not None:
             address, prefixlen = self.keep_address.split("/")
@@ -291,13 +291,13 @@ class RecordNetworkState:
     failed or was held back) stays recorded, so a later run removes it.
     """
 
-    wanted: tuple[NicState, ...]
-    previous: tuple[NicState, ...]
+    wanted: Tuple[NicState, ...]
+    previous: Tuple[NicState, ...]
 
     def describe(self) -> str:
         return f"record the live network osconf manages in {netstate.STATE_FILE}"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         gone = netstate.stale(self.previous, self.wanted)
         leftovers = self._leftovers(system.netlink(), gone) if gone else ()
         merged = {state.key: state for state in self.wanted}
@@ -310,7 +310,7 @@ class RecordNetworkState:
             netstate.STATE_FILE, netstate.dumps(tuple(merged.values())), backup=False
         )
 
-    def _leftovers(self, netlink: Netlink, gone: tuple[NicState, ...]) -> tuple[NicState, ...]:
+    def _leftovers(self, netlink: "Netlink", gone: Tuple[NicState, ...]) -> Tuple[NicState, ...]:
         from osconf.netlink import pick_link
 
         links = netlink.links()

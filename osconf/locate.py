@@ -8,17 +8,14 @@ from mountinfo. Paths of /proc, /sys and /dev are parameters so tests can
 give a simulated layout.
 """
 
-from __future__ import annotations
-
 import logging
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 from osconf.errors import LocateError
 from osconf.probe import PROBE_BYTES, FileSystem, identify
@@ -47,8 +44,8 @@ class Host:
 class BlockDevice:
     name: str  # "vda1"
     devno: str  # "252:1"
-    disk: str | None  # "vda" for a partition, None for a whole disk
-    number: int | None  # partition number
+    disk: Optional[str]  # "vda" for a partition, None for a whole disk
+    number: Optional[int]  # partition number
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class Found:
 
     device: BlockDevice
     node: str  # a device node usable to read/mount it
-    fs: FileSystem | None
+    fs: Optional[FileSystem]
     how: str
 
 
@@ -68,7 +65,7 @@ class Mount:
     point: str
 
 
-def parse_spec(spec: str) -> tuple[str, str]:
+def parse_spec(spec: str) -> Tuple[str, str]:
     """'LABEL=x' / 'UUID=y' / '/dev/...' -> (kind, value)."""
     for kind in ("LABEL", "UUID"):
         if spec.upper().startswith(kind + "="):
@@ -81,7 +78,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     raise LocateError(f"partition spec must be LABEL=..., UUID=... or a /dev path: {spec!r}")
 
 
-def block_devices(host: Host) -> list[BlockDevice]:
+def block_devices(host: Host) -> List[BlockDevice]:
     """Every block device the kernel knows, from /sys/class/block."""
     base = Path(host.sys) / "class/block"
     devices = []
@@ -91,8 +88,8 @@ def block_devices(host: Host) -> list[BlockDevice]:
             devno = (path / "dev").read_text().strip()
         except OSError:
             continue
-        number: int | None = None
-        disk: str | None = None
+        number: Optional[int] = None
+        disk: Optional[str] = None
         if (path / "partition").exists():
             number = int((path / "partition").read_text().strip() or 0)
             disk = Path(os.path.realpath(path)).parent.name
@@ -100,7 +97,7 @@ def block_devices(host: Host) -> list[BlockDevice]:
     return devices
 
 
-def _probe_candidates(host: Host, devices: list[BlockDevice]) -> list[BlockDevice]:
+def _probe_candidates(host: Host, devices: List[BlockDevice]) -> List[BlockDevice]:
     """The devices worth reading a superblock from, partitions first.
 
     Removable and empty devices are skipped: opening a CD drive (sr0) can
@@ -122,7 +119,7 @@ def _probe_candidates(host: Host, devices: list[BlockDevice]) -> list[BlockDevic
     return sorted(keep, key=lambda d: (d.number is None, d.name))
 
 
-def mounts(host: Host) -> list[Mount]:
+def mounts(host: Host) -> List[Mount]:
     """The mount table of this process's mount namespace."""
     try:
         text = Path(host.proc, "self/mountinfo").read_text()
@@ -150,18 +147,18 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def _underlying_partitions(host: Host, name: str) -> list[str]:
+def _underlying_partitions(host: Host, name: str) -> List[str]:
     """A device-mapper/LVM/md device's partitions (via slaves/), else itself."""
     slaves = Path(host.sys) / "class/block" / name / "slaves"
     if slaves.is_dir() and os.listdir(slaves):
-        out: list[str] = []
+        out: List[str] = []
         for slave in sorted(os.listdir(slaves)):
             out.extend(_underlying_partitions(host, slave))
         return out
     return [name]
 
 
-def root_disk(host: Host, devices: list[BlockDevice]) -> tuple[str, str]:
+def root_disk(host: Host, devices: List[BlockDevice]) -> Tuple[str, str]:
     """The disk that holds `/`, and how that was found."""
     root = next((m for m in mounts(host) if m.point == "/"), None)
     if root is None:
@@ -192,7 +189,7 @@ def device_node(host: Host, device: BlockDevice) -> str:
     return made
 
 
-def read_fs(node: str) -> FileSystem | None:
+def read_fs(node: str) -> Optional[FileSystem]:
     try:
         with open(node, "rb") as handle:
             return identify(handle.read(PROBE_BYTES))
@@ -201,7 +198,7 @@ def read_fs(node: str) -> FileSystem | None:
         return None
 
 
-def find(spec: str | None, host: Host = Host()) -> Found:
+def find(spec: Optional[str], host: Host = Host()) -> Found:
     """The first partition: by spec (LABEL=/UUID=/path) or partition 1 of /'s disk."""
     devices = block_devices(host)
     if spec:
@@ -250,8 +247,8 @@ def check_type(found: Found) -> None:
 
 @contextmanager
 def reachable(
-    found: Found, host: Host, system: System, writable: bool = True
-) -> Iterator[tuple[str, str]]:
+    found: Found, host: Host, system: "System", writable: bool = True
+) -> Iterator[Tuple[str, str]]:
     """Yields (directory where the partition's root is, how); mounts if needed.
 
     An existing mount (often /boot, or / itself) is used as it is; otherwise

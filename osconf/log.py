@@ -4,11 +4,10 @@
 registered here and masked in any record, whatever code tried to log it.
 """
 
-from __future__ import annotations
-
 import logging
 import os
 import sys
+from typing import Optional, Set
 
 IDENTIFIER = "osconf"
 _MASK = "********"
@@ -17,7 +16,7 @@ _MASK = "********"
 class SecretFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self.secrets: Set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -55,7 +54,7 @@ def under_systemd() -> bool:
     return "INVOCATION_ID" in os.environ or "JOURNAL_STREAM" in os.environ
 
 
-def _journal_handler() -> logging.Handler | None:
+def _journal_handler() -> Optional[logging.Handler]:
     try:
         from systemd.journal import JournalHandler
     except ImportError:

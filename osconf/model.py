@@ -6,10 +6,8 @@ colon-separated MAC) so that every consumer can format them without pulling
 in an address library.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import NoReturn, Optional, Tuple
 
 DEFAULT_DESTINATION = "0.0.0.0/0"
 
@@ -84,11 +82,11 @@ class Nic:
 
     name: str  # the os.conf name, "eth0"; not necessarily the kernel's name
     index: int  # N of ethN
-    mac: str | None  # "00:8c:fa:5e:14:23"; None when os.conf gave none
+    mac: Optional[str]  # "00:8c:fa:5e:14:23"; None when os.conf gave none
     address: str  # "10.171.254.123"
     prefixlen: int  # 24
-    gateway: str | None = None
-    routes: tuple[Route, ...] = ()
+    gateway: Optional[str] = None
+    routes: Tuple[Route, ...] = ()
 
     @property
     def netmask(self) -> str:
@@ -105,14 +103,14 @@ class Nic:
         return _network_of(self.address, self.prefixlen)
 
     @property
-    def default_route(self) -> Route | None:
+    def default_route(self) -> Optional[Route]:
         for route in self.routes:
             if route.is_default:
                 return route
         return None
 
     @property
-    def static_routes(self) -> tuple[Route, ...]:
+    def static_routes(self) -> Tuple[Route, ...]:
         """Routes other than the default route."""
         return tuple(r for r in self.routes if not r.is_default)
 
@@ -122,10 +120,10 @@ class OsConf:
     """Everything an os.conf asks for. Empty fields mean "leave alone"."""
 
     source: str = "os.conf"
-    hostname: str | None = None
-    password: Secret | None = field(default=None, repr=False)
-    nics: tuple[Nic, ...] = ()
-    dns: tuple[str, ...] = ()
+    hostname: Optional[str] = None
+    password: Optional[Secret] = field(default=None, repr=False)
+    nics: Tuple[Nic, ...] = ()
+    dns: Tuple[str, ...] = ()
     classic: bool = False  # any eth1_* key present (spec: classic vs VPC)
 
     @property
@@ -133,7 +131,7 @@ class OsConf:
         return "classic" if self.classic else "vpc"
 
     @property
-    def default_route(self) -> tuple[Nic, Route] | None:
+    def default_route(self) -> Optional[Tuple[Nic, Route]]:
         """The one NIC and route that carry 0.0.0.0/0, if os.conf gives one."""
         for nic in self.nics:
             route = nic.default_route
@@ -141,7 +139,7 @@ class OsConf:
                 return nic, route
         return None
 
-    def nic(self, name: str) -> Nic | None:
+    def nic(self, name: str) -> Optional[Nic]:
         for nic in self.nics:
             if nic.name == name:
                 return nic

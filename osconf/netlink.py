@@ -10,16 +10,13 @@ pyroute2's `IPRoute` API that is the same in 0.7 (Debian 12) and 0.9 (PyPI):
 with the kernel's errno, so callers need no pyroute2 types.
 """
 
-from __future__ import annotations
-
 import logging
 import os
 import socket
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Dict, Iterator, List, Optional
 
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
@@ -44,11 +41,11 @@ UDEV_CONTROL = "/run/udev/control"
 class Link:
     index: int
     name: str
-    mac: str | None  # current address, "00:8c:fa:5e:14:23"
-    permanent_mac: str | None  # IFLA_PERM_ADDRESS when the driver has one
+    mac: Optional[str]  # current address, "00:8c:fa:5e:14:23"
+    permanent_mac: Optional[str]  # IFLA_PERM_ADDRESS when the driver has one
     up: bool
-    kind: str | None  # "veth", "vlan", "bond", ...; None for plain hardware
-    master: int | None
+    kind: Optional[str]  # "veth", "vlan", "bond", ...; None for plain hardware
+    master: Optional[int]
 
 
 @dataclass(frozen=True)
@@ -64,8 +61,8 @@ class KernelRoute:
     """An IPv4 unicast route of the main table."""
 
     destination: str  # CIDR "10.0.0.0/8", "0.0.0.0/0"
-    gateway: str | None
-    oif: int | None
+    gateway: Optional[str]
+    oif: Optional[int]
     metric: int
 
 
@@ -76,7 +73,7 @@ class Netlink:
         self._ipr: Any = IPRoute()
         self._udev_data = udev_data
         self._udev_control = udev_control
-        self._deadline: float | None = None
+        self._deadline: Optional[float] = None
         self.changes = 0  # netlink requests that changed the kernel's state
 
     def close(self) -> None:
@@ -84,17 +81,17 @@ class Netlink:
 
     # -- reading ------------------------------------------------------------------
 
-    def links(self) -> list[Link]:
+    def links(self) -> List[Link]:
         with _errors("list links"):
             return [_link(msg) for msg in self._ipr.get_links()]
 
-    def addresses(self, index: int | None = None) -> list[Address]:
+    def addresses(self, index: Optional[int] = None) -> List[Address]:
         """IPv4 addresses (of one link when `index` is given)."""
         with _errors("list addresses"):
             found = [_address(msg) for msg in self._ipr.get_addr(family=socket.AF_INET)]
         return [a for a in found if index is None or a.index == index]
 
-    def routes(self) -> list[KernelRoute]:
+    def routes(self) -> List[KernelRoute]:
         """IPv4 unicast routes of the main table."""
         with _errors("list routes"):
             messages = list(self._ipr.get_routes(family=socket.AF_INET))
@@ -106,7 +103,7 @@ class Netlink:
 
     # -- finding a NIC ------------------------------------------------------------
 
-    def find_link(self, mac: str | None, name: str | None, timeout: float) -> Link | None:
+    def find_link(self, mac: Optional[str], name: Optional[str], timeout: float) -> Optional[Link]:
         """The link with `mac` (or named `name` when there is no MAC), waiting for it.
 
         All waits of one session share one deadline (the first wait starts it),
@@ -137,9 +134,9 @@ class Netlink:
         self.changes += 1
 
     def replace_address(
-        self, link: Link, address: str, prefixlen: int, broadcast: str | None
+        self, link: Link, address: str, prefixlen: int, broadcast: Optional[str]
     ) -> None:
-        spec: dict[str, Any] = {"index": link.index, "address": address, "prefixlen": prefixlen}
+        spec: Dict[str, Any] = {"index": link.index, "address": address, "prefixlen": prefixlen}
         if broadcast is not None:
             spec["broadcast"] = broadcast
         with _errors(f"set {address}/{prefixlen} on {link.name}"):
@@ -179,7 +176,7 @@ class Netlink:
                 handle.write("1\n")
 
 
-def pick_link(links: list[Link], mac: str | None, name: str | None) -> Link | None:
+def pick_link(links: List[Link], mac: Optional[str], name: Optional[str]) -> Optional[Link]:
     """The NIC for an os.conf entry: by permanent MAC, else current MAC, else name.
 
     A MAC may be shared (a VLAN or bond on top of the NIC): the link without
@@ -205,16 +202,16 @@ def _errors(what: str) -> Iterator[None]:
         raise OSError(err.code, f"{what}: {os.strerror(err.code)}") from None
 
 
-def _route_spec(destination: str, gateway: str, oif: int) -> dict[str, Any]:
+def _route_spec(destination: str, gateway: str, oif: int) -> Dict[str, Any]:
     network, prefixlen = destination.split("/")
-    spec: dict[str, Any] = {"dst_len": int(prefixlen), "gateway": gateway, "oif": oif}
+    spec: Dict[str, Any] = {"dst_len": int(prefixlen), "gateway": gateway, "oif": oif}
     spec["table"] = MAIN_TABLE
     if int(prefixlen):
         spec["dst"] = network
     return spec
 
 
-def _mac(value: Any) -> str | None:
+def _mac(value: Any) -> Optional[str]:
     if not isinstance(value, str) or value.strip(":0") == "":
         return None
     return value.lower()

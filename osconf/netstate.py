@@ -7,11 +7,10 @@ addresses and routes added by the admin or another agent stay. Pure: parsing,
 formatting and set arithmetic only; no secrets ever go in here.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from osconf.model import Nic, OsConf, Route
 
@@ -25,17 +24,17 @@ VERSION = 1
 class NicState:
     """The addresses ("a.b.c.d/n") and routes osconf keeps on one NIC."""
 
-    mac: str | None
+    mac: Optional[str]
     name: str  # os.conf's name (eth0); used to find the NIC when there is no MAC
-    addresses: tuple[str, ...] = ()
-    routes: tuple[Route, ...] = ()
+    addresses: Tuple[str, ...] = ()
+    routes: Tuple[Route, ...] = ()
 
     @property
     def key(self) -> str:
         return self.mac or f"name:{self.name}"
 
 
-def wanted(conf: OsConf) -> tuple[NicState, ...]:
+def wanted(conf: OsConf) -> Tuple[NicState, ...]:
     """What os.conf asks for, in the state file's terms."""
     return tuple(_nic_state(nic) for nic in conf.nics)
 
@@ -44,7 +43,7 @@ def _nic_state(nic: Nic) -> NicState:
     return NicState(nic.mac, nic.name, (nic.cidr,), nic.routes)
 
 
-def stale(previous: tuple[NicState, ...], now: tuple[NicState, ...]) -> tuple[NicState, ...]:
+def stale(previous: Tuple[NicState, ...], now: Tuple[NicState, ...]) -> Tuple[NicState, ...]:
     """Per NIC, what the previous os.conf added and the new one does not want."""
     by_key = {state.key: state for state in now}
     out = []
@@ -57,7 +56,7 @@ def stale(previous: tuple[NicState, ...], now: tuple[NicState, ...]) -> tuple[Ni
     return tuple(out)
 
 
-def dumps(states: tuple[NicState, ...]) -> str:
+def dumps(states: Tuple[NicState, ...]) -> str:
     nics = [
         {
             "mac": state.mac,
@@ -70,7 +69,7 @@ def dumps(states: tuple[NicState, ...]) -> str:
     return json.dumps({"version": VERSION, "nics": nics}, indent=2, sort_keys=True) + "\n"
 
 
-def loads(text: str | None) -> tuple[NicState, ...]:
+def loads(text: Optional[str]) -> Tuple[NicState, ...]:
     """The recorded state; an unreadable record counts as empty (logged).
 
     Forgetting is the safe direction: an unknown record can only make

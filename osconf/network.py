@@ -7,9 +7,7 @@ stack is asked to take its new files (`osconf.reload`), so that the manager
 and the kernel agree.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Tuple
 
 from osconf.actions import Action
 from osconf.model import OsConf
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
     from osconf.plan import View
 
 
-def network_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ...]:
+def network_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Action, ...]:
     if not conf.nics:
         return ()
     from osconf.render import detect, persist_actions

@@ -1,9 +1,8 @@
 """How to apply, in its own small module: the boot path builds it before it
 knows whether there is anything to plan, and must not load the planner for that."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -11,5 +10,5 @@ class Options:
     """How to apply: live network work, stack override, NIC wait."""
 
     live: bool = False
-    network_stack: str | None = None
+    network_stack: Optional[str] = None
     nic_timeout: float = 30.0  # seconds to wait for a NIC that has not appeared yet

@@ -7,10 +7,9 @@ a UTF-8 BOM and trailing blanks -- and executes nothing: `$` expansions and
 backquotes, which a shell would run, are reported as errors.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
+from typing import List, Optional, Tuple
 
 from osconf.errors import Problem
 
@@ -37,9 +36,9 @@ class _LineError(Exception):
         self.message = message
 
 
-def _word(text: str, pos: int) -> tuple[str, int]:
+def _word(text: str, pos: int) -> Tuple[str, int]:
     """Reads one shell word starting at `pos`; returns (value, end)."""
-    out: list[str] = []
+    out: List[str] = []
     n = len(text)
     while pos < n:
         ch = text[pos]
@@ -88,7 +87,7 @@ def _word(text: str, pos: int) -> tuple[str, int]:
     return "".join(out), pos
 
 
-def _line(text: str) -> tuple[str, str] | None:
+def _line(text: str) -> Optional[Tuple[str, str]]:
     """Parses one logical line: None for blank/comment, else (key, value)."""
     stripped = text.strip(_BLANK)
     if not stripped or stripped.startswith("#"):
@@ -108,13 +107,13 @@ def _line(text: str) -> tuple[str, str] | None:
 
 def parse(
     data: bytes, source: str = "os.conf"
-) -> tuple[tuple[Assignment, ...], tuple[Problem, ...]]:
+) -> Tuple[Tuple[Assignment, ...], Tuple[Problem, ...]]:
     """Splits `data` into assignments; problems are collected, never raised.
 
     Repeated keys keep every assignment here (the validator lets the last one
     win and warns); a line that cannot be read is a fatal problem.
     """
-    problems: list[Problem] = []
+    problems: List[Problem] = []
     if len(data) > MAX_BYTES:
         problems.append(
             Problem(source, 0, "", f"file is {len(data)} bytes, more than the {MAX_BYTES} allowed")
@@ -122,7 +121,7 @@ def parse(
         return (), tuple(problems)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    assignments: list[Assignment] = []
+    assignments: List[Assignment] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if raw.endswith(b"\r"):
             raw = raw[:-1]

@@ -5,14 +5,12 @@ plan can be printed (`osconf plan`), compared in tests and executed by
 `osconf.apply`.
 """
 
-from __future__ import annotations
-
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from osconf import etcfiles
 from osconf.actions import Action, CannotPlan, SetLiveHostname, SetPassword, WriteFile
+from osconf.compat import Protocol
 from osconf.model import OsConf
 from osconf.network import network_actions
 from osconf.options import Options
@@ -27,7 +25,7 @@ SYSCONFIG_NETWORK = "/etc/sysconfig/network"
 class View(Protocol):
     """What planning may know of the target: reads only."""
 
-    def read_text(self, path: str) -> str | None: ...
+    def read_text(self, path: str) -> Optional[str]: ...
 
     def exists(self, path: str) -> bool: ...
 
@@ -39,7 +37,7 @@ class View(Protocol):
 
     def resolve(self, path: str) -> str: ...
 
-    def listdir(self, path: str) -> list[str]: ...
+    def listdir(self, path: str) -> List[str]: ...
 
     @property
     def is_live(self) -> bool: ...
@@ -47,25 +45,25 @@ class View(Protocol):
 
 @dataclass(frozen=True)
 class Plan:
-    actions: tuple[Action, ...]
+    actions: Tuple[Action, ...]
 
-    def describe(self) -> list[str]:
+    def describe(self) -> List[str]:
         return [action.describe() for action in self.actions]
 
 
-def hostname_actions(view: View, conf: OsConf) -> list[Action]:
+def hostname_actions(view: View, conf: OsConf) -> List[Action]:
     if conf.hostname is None:
         return []
     name = conf.hostname
     primary = conf.nic("eth0")
-    actions: list[Action] = [WriteFile(HOSTNAME, etcfiles.hostname_file(name), None, "host name")]
+    actions: List[Action] = [WriteFile(HOSTNAME, etcfiles.hostname_file(name), None, "host name")]
 
-    def hosts() -> list[Action]:
+    def hosts() -> List[Action]:
         current = view.read_text(HOSTS)
         content = etcfiles.hosts(current, name, primary.address if primary else None)
         return [WriteFile(HOSTS, content, None, "host name mapping")]
 
-    def sysconfig() -> list[Action]:
+    def sysconfig() -> List[Action]:
         # A file on the RHEL family; on SUSE the same path is a directory.
         if not view.is_file(SYSCONFIG_NETWORK):
             return []
@@ -85,7 +83,7 @@ def make_plan(conf: OsConf, view: View, options: Options = DEFAULT_OPTIONS) -> P
     Files first (host name, password, DNS, persisted network), then the live
     network, so that a reboot after a partial run still finds the files.
     """
-    actions: list[Action] = []
+    actions: List[Action] = []
     _plan_part(actions, "host name", lambda: hostname_actions(view, conf))
     if conf.password is not None:
         actions.append(SetPassword("root", conf.password))
@@ -94,7 +92,7 @@ def make_plan(conf: OsConf, view: View, options: Options = DEFAULT_OPTIONS) -> P
     return Plan(_merge_writes(actions))
 
 
-def _plan_part(actions: list[Action], what: str, part: Callable[[], Iterable[Action]]) -> None:
+def _plan_part(actions: List[Action], what: str, part: Callable[[], Iterable[Action]]) -> None:
     """Adds one part of the plan; a target file that cannot be read (a
     directory where a file should be, ...) fails that part alone."""
     try:
@@ -104,9 +102,9 @@ def _plan_part(actions: list[Action], what: str, part: Callable[[], Iterable[Act
         actions.append(CannotPlan(what, f"{err.strerror or err}{where}"))
 
 
-def _merge_writes(actions: list[Action]) -> tuple[Action, ...]:
+def _merge_writes(actions: List[Action]) -> Tuple[Action, ...]:
     """Keeps the last write of each path: later planners refine earlier ones."""
-    last: dict[str, int] = {}
+    last: Dict[str, int] = {}
     for index, action in enumerate(actions):
         if isinstance(action, WriteFile):
             last[action.path] = index

@@ -5,10 +5,9 @@ without udev, `/dev/disk/by-*` or blkid. Covers what the platform accepts
 for the first partition (spec §1): FAT (12/16/32), ext2/3/4 and UFS.
 """
 
-from __future__ import annotations
-
 import struct
 from dataclasses import dataclass
+from typing import Optional
 
 # Enough to cover the ext superblock (1024 + 1024) and the UFS2 superblock
 # magic (65536 + 1372 + 4).
@@ -24,8 +23,8 @@ _UFS_OFFSETS = (8192 + 1372, 65536 + 1372)
 @dataclass(frozen=True)
 class FileSystem:
     type: str  # "vfat", "ext2", "ext3", "ext4", "ufs"
-    label: str | None
-    uuid: str | None
+    label: Optional[str]
+    uuid: Optional[str]
 
     @property
     def writable_on_linux(self) -> bool:
@@ -33,7 +32,7 @@ class FileSystem:
         return self.type != "ufs"
 
 
-def _ext(data: bytes) -> FileSystem | None:
+def _ext(data: bytes) -> Optional[FileSystem]:
     if len(data) < 2048:
         return None
     sb = data[1024:2048]
@@ -53,7 +52,7 @@ def _ext(data: bytes) -> FileSystem | None:
     return FileSystem(kind, label, uuid)
 
 
-def _fat(data: bytes) -> FileSystem | None:
+def _fat(data: bytes) -> Optional[FileSystem]:
     if len(data) < 512 or data[510:512] != b"\x55\xaa":
         return None
     bytes_per_sector = struct.unpack_from("<H", data, 11)[0]
@@ -73,7 +72,7 @@ def _fat(data: bytes) -> FileSystem | None:
     return FileSystem("vfat", label or None, uuid)
 
 
-def _ufs(data: bytes) -> FileSystem | None:
+def _ufs(data: bytes) -> Optional[FileSystem]:
     for offset in _UFS_OFFSETS:
         if len(data) >= offset + 4:
             for fmt in ("<I", ">I"):
@@ -82,6 +81,6 @@ def _ufs(data: bytes) -> FileSystem | None:
     return None
 
 
-def identify(data: bytes) -> FileSystem | None:
+def identify(data: bytes) -> Optional[FileSystem]:
     """The file system whose first bytes are `data`, or None if unknown."""
     return _ext(data) or _fat(data) or _ufs(data)

@@ -26,12 +26,10 @@ namespace. Failing to reload is a warning, not a failure: the files and the
 kernel are right, and the daemon reads the files when it next starts.
 """
 
-from __future__ import annotations
-
 import logging
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from osconf.actions import Action
 from osconf.model import OsConf
@@ -46,7 +44,9 @@ NETWORKD = "systemd-network"  # the kernel's 15-character comm of systemd-networ
 NETWORK_MANAGER = "NetworkManager"
 
 
-def reload_actions(stack_name: str, view: View, conf: OsConf | None = None) -> tuple[Action, ...]:
+def reload_actions(
+    stack_name: str, view: "View", conf: Optional[OsConf] = None
+) -> Tuple[Action, ...]:
     """What asks the running `stack_name` to take its new files (see module doc)."""
     nics = tuple((nic.name, nic.mac, nic.cidr) for nic in conf.nics) if conf else ()
     if stack_name == "networkd":
@@ -80,7 +80,7 @@ def daemon_running(comm: str, proc: str = "/proc") -> bool:
     return False
 
 
-def _try(system: System, argv: list[str]) -> bool:
+def _try(system: "System", argv: List[str]) -> bool:
     try:
         result = system.run(argv, check=False, timeout=30)
     except OSError as err:
@@ -98,7 +98,7 @@ class ReloadNetworkd:
     def describe(self) -> str:
         return "if systemd-networkd runs: networkctl reload"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         if not daemon_running(NETWORKD):
             return False
         return _try(system, ["networkctl", "reload"])
@@ -109,7 +109,7 @@ class GenerateNetplan:
     def describe(self) -> str:
         return "if netplan's backend runs: netplan generate"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         if not (daemon_running(NETWORKD) or daemon_running(NETWORK_MANAGER)):
             return False
         return _try(system, ["netplan", "generate"])
@@ -119,12 +119,12 @@ class GenerateNetplan:
 class ReloadNetworkManager:
     """`nmcli connection reload`, then a safe `device reapply` per NIC."""
 
-    nics: tuple[tuple[str, str | None, str], ...]  # (os.conf name, MAC, address/prefix)
+    nics: Tuple[Tuple[str, Optional[str], str], ...]  # (os.conf name, MAC, address/prefix)
 
     def describe(self) -> str:
         return "if NetworkManager runs: nmcli connection reload, device reapply"
 
-    def execute(self, system: System) -> bool:
+    def execute(self, system: "System") -> bool:
         if not daemon_running(NETWORK_MANAGER):
             return False
         if not _try(system, ["nmcli", "connection", "reload"]):
@@ -139,7 +139,7 @@ class ReloadNetworkManager:
         return True
 
     @staticmethod
-    def _carries(system: System, device: str, cidr: str) -> bool:
+    def _carries(system: "System", device: str, cidr: str) -> bool:
         active = system.run(
             ["nmcli", "-g", "GENERAL.CON-UUID", "device", "show", device], check=False
         )

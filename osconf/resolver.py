@@ -5,9 +5,7 @@ link's target would be overwritten (and writing over the link would break
 the resolver), so the servers go where that resolver takes them from.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from osconf import etcfiles
 from osconf.actions import Action, RemoveFile, WriteFile
@@ -36,7 +34,7 @@ _MANAGED = {
 }
 
 
-def resolver_of(view: View) -> str | None:
+def resolver_of(view: "View") -> Optional[str]:
     """Names the resolver that owns /etc/resolv.conf, or None for a plain file."""
     if not view.is_symlink(RESOLV_CONF):
         return None
@@ -46,7 +44,7 @@ def resolver_of(view: View) -> str | None:
     return _MANAGED.get(target, _MANAGED.get("/var" + target))
 
 
-def dns_actions(view: View, servers: tuple[str, ...]) -> tuple[Action, ...]:
+def dns_actions(view: "View", servers: Tuple[str, ...]) -> Tuple[Action, ...]:
     """The writes that make `servers` the target's name servers."""
     if not servers:
         return ()

@@ -5,8 +5,6 @@ record and deleting os.conf after success are layered on top (see
 `osconf.lifecycle`).
 """
 
-from __future__ import annotations
-
 import base64
 import logging
 from pathlib import Path
@@ -40,7 +38,7 @@ def read_conf(path: Path) -> bytes:
         raise LocateError(f"{path}: cannot read: {err.strerror}") from None
 
 
-def load_conf(path: Path) -> OsConf:
+def load_conf(path: Path) -> "OsConf":
     """Reads and validates; warnings are logged, errors raised (all of them)."""
     data = read_conf(path)
     conf, warnings = load(data, str(path))
@@ -60,13 +58,13 @@ def load_conf(path: Path) -> OsConf:
 # validate` loads neither (start-up time is the product's cost at every boot).
 
 
-def plan_for(conf: OsConf, system: System, options: Options) -> Plan:
+def plan_for(conf: "OsConf", system: "System", options: "Options") -> "Plan":
     from osconf.plan import make_plan
 
     return make_plan(conf, system, options)
 
 
-def apply_conf(conf: OsConf, system: System, options: Options) -> Report:
+def apply_conf(conf: "OsConf", system: "System", options: "Options") -> "Report":
     from osconf.apply import execute
 
     plan = plan_for(conf, system, options)

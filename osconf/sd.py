@@ -1,7 +1,5 @@
 """sd_notify status for systemd, when running under it and systemd-python is there."""
 
-from __future__ import annotations
-
 import os
 
 

@@ -6,11 +6,10 @@ module is deprecated and gone in 3.13, and running `chpasswd` would need PAM
 inside the target root. The password is bytes in, never logged.
 """
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 import secrets
+from typing import List, Optional
 
 ROUNDS_DEFAULT = 5000
 ROUNDS_MIN = 1000
@@ -30,7 +29,7 @@ def _repeat(digest: bytes, length: int) -> bytes:
 
 
 def _encode(final: bytes) -> str:
-    out: list[str] = []
+    out: List[str] = []
     for a, b, c in _ORDER:
         word = (final[a] << 16) | (final[b] << 8) | final[c]
         for _ in range(4):
@@ -67,7 +66,7 @@ def _digest(password: bytes, salt: bytes, rounds: int) -> bytes:
     return c
 
 
-def sha512_crypt(password: str, salt: str | None = None, rounds: int | None = None) -> str:
+def sha512_crypt(password: str, salt: Optional[str] = None, rounds: Optional[int] = None) -> str:
     """Hashes `password`; a random 16-character salt unless one is given."""
     if salt is None:
         salt = "".join(secrets.choice(_ALPHABET) for _ in range(16))
@@ -89,7 +88,7 @@ def verify(password: str, hashed: str) -> bool:
     if not hashed.startswith("$6$"):
         return False
     fields = hashed[3:].split("$")
-    rounds: int | None = None
+    rounds: Optional[int] = None
     if fields and fields[0].startswith("rounds="):
         try:
             rounds = int(fields.pop(0)[len("rounds=") :])

@@ -6,13 +6,11 @@ with its `password=` line left out, so it cannot be used to guess the
 password, and messages pass through the log's secret mask.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from osconf import log as oslog
 
@@ -44,7 +42,7 @@ def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(b"\n".join(kept)).hexdigest()
 
 
-def load(view: View) -> list[Run]:
+def load(view: "View") -> List[Run]:
     text = view.read_text(STATE_FILE)
     if not text:
         return []
@@ -55,7 +53,7 @@ def load(view: View) -> list[Run]:
         return []  # a damaged record is not worth failing a boot for
 
 
-def record(system: System, run: Run) -> None:
+def record(system: "System", run: Run) -> None:
     safe = Run(
         run.time, run.outcome, oslog.mask(run.message), oslog.mask(run.source),
         run.digest, run.changes,

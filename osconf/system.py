@@ -9,16 +9,13 @@ SELinux label; the previous content of a replaced or removed file is kept
 under `BACKUP_DIR`, the newest `KEEP_BACKUPS` per file.
 """
 
-from __future__ import annotations
-
 import errno
 import logging
 import os
 import stat
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List, Optional, Sequence, Union
 
 if TYPE_CHECKING:
     import subprocess
@@ -43,13 +40,13 @@ class System:
     """Side effects, confined to one root directory."""
 
     def __init__(
-        self, root: str | os.PathLike[str] = "/", keep_backups: int = KEEP_BACKUPS
+        self, root: "Union[str, os.PathLike[str]]" = "/", keep_backups: int = KEEP_BACKUPS
     ) -> None:
         self.root = Path(os.path.abspath(os.fspath(root)))
         self.keep_backups = keep_backups
         self._kill_in_write = int(os.environ.get(KILL_IN_WRITE_VARIABLE) or 0)
         self._writes = 0
-        self._netlink: Netlink | None = None
+        self._netlink: Optional[Netlink] = None
 
     def __repr__(self) -> str:
         return f"System(root={str(self.root)!r})"
@@ -76,7 +73,7 @@ class System:
         Returns the target path of the final file, which may not exist.
         """
         parts = [p for p in path.split("/") if p not in ("", ".")]
-        done: list[str] = []
+        done: List[str] = []
         links = 0
         while parts:
             part = parts.pop(0)
@@ -100,14 +97,14 @@ class System:
 
     # -- reading --------------------------------------------------------------
 
-    def read_bytes(self, path: str) -> bytes | None:
+    def read_bytes(self, path: str) -> Optional[bytes]:
         """The file's bytes (links followed inside the root), None if absent."""
         try:
             return self.host_path(self.resolve(path)).read_bytes()
         except FileNotFoundError:
             return None
 
-    def read_text(self, path: str) -> str | None:
+    def read_text(self, path: str) -> Optional[str]:
         data = self.read_bytes(path)
         return None if data is None else data.decode("utf-8", errors="surrogateescape")
 
@@ -123,7 +120,7 @@ class System:
     def readlink(self, path: str) -> str:
         return os.readlink(self.host_path(path))
 
-    def listdir(self, path: str) -> list[str]:
+    def listdir(self, path: str) -> List[str]:
         try:
             return sorted(os.listdir(self.host_path(self.resolve(path))))
         except (FileNotFoundError, NotADirectoryError):
@@ -132,7 +129,7 @@ class System:
     # -- writing --------------------------------------------------------------
 
     def write_file(
-        self, path: str, data: bytes | str, mode: int | None = None, backup: bool = True
+        self, path: str, data: Union[bytes, str], mode: Optional[int] = None, backup: bool = True
     ) -> bool:
         """Atomically replaces `path` (links followed) if its content differs.
 
@@ -148,7 +145,7 @@ class System:
         real = self.resolve(path)
         host = self.host_path(real)
         try:
-            st: os.stat_result | None = os.stat(host)
+            st: Optional[os.stat_result] = os.stat(host)
         except FileNotFoundError:
             st = None
         if st is not None:
@@ -181,7 +178,7 @@ class System:
                 _kill_self()
             os.replace(tmp, host)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
         _fsync_dir(host.parent)
         log.debug("wrote %s", real)
@@ -208,7 +205,7 @@ class System:
     def mkdir(self, path: str, mode: int = 0o755) -> None:
         self.host_path(path).mkdir(mode=mode, parents=True, exist_ok=True)
 
-    def backup(self, path: str) -> str | None:
+    def backup(self, path: str) -> Optional[str]:
         """Copies the current content of `path` into the backup area.
 
         Returns the backup's target path, or None when there was nothing.
@@ -221,7 +218,9 @@ class System:
         except FileNotFoundError:
             return None
         folder = BACKUP_DIR + path
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}"
+        stamp = (
+            time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f".{int(time.time() * 1e9) % 10**9:09d}"
+        )
         target = f"{folder}/{stamp}"
         host_folder = self.host_path(folder)
         host_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -241,7 +240,7 @@ class System:
                 os.close(fd)
             os.replace(tmp, self.host_path(target))
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
         names = sorted(os.listdir(host_folder))
         stale = [n for n in names if n.startswith(".") and _TMP_MARK in n]
@@ -256,10 +255,10 @@ class System:
     def run(
         self,
         argv: Sequence[str],
-        stdin: bytes | None = None,
+        stdin: Optional[bytes] = None,
         check: bool = True,
         timeout: float = 60,
-    ) -> subprocess.CompletedProcess[bytes]:
+    ) -> "subprocess.CompletedProcess[bytes]":
         """Runs a program with separate argv items (never a shell).
 
         Secrets go on `stdin`, never in `argv` (argv is world-readable).
@@ -268,7 +267,12 @@ class System:
 
         log.debug("running %s", " ".join(argv))
         result = subprocess.run(
-            list(argv), input=stdin, capture_output=True, check=False, timeout=timeout
+            list(argv),
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -277,7 +281,7 @@ class System:
             )
         return result
 
-    def netlink(self) -> Netlink:
+    def netlink(self) -> "Netlink":
         """The kernel's network state in the current network namespace.
 
         Opened on first use: pyroute2 is imported only on the live path.
@@ -305,6 +309,13 @@ class System:
         socket.sethostname(name)
         log.info("set the running host name to %s", name)
         return True
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
 
 
 def _kill_self() -> None:

@@ -5,12 +5,10 @@ the strict textual checks in front of it reject forms that libc would
 accept but an operator would not mean (leading zeros, short forms).
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import re
-from collections.abc import Iterable
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import netaddr
 
@@ -107,7 +105,7 @@ def _mac(value: str) -> str:
 
 def _decimal(text: str) -> bool:
     # str.isdigit() is also true for "²" and "٢٤", which int() rejects or reads.
-    return text.isascii() and text.isdigit()
+    return text.isdigit() and all(c in "0123456789" for c in text)
 
 
 def _prefixlen(value: str) -> int:
@@ -138,9 +136,9 @@ def _cidr(text: str) -> str:
     return str(network.cidr)
 
 
-def _routes(value: str) -> tuple[Route, ...]:
-    routes: list[Route] = []
-    errors: list[str] = []
+def _routes(value: str) -> Tuple[Route, ...]:
+    routes: List[Route] = []
+    errors: List[str] = []
     for number, entry in enumerate(value.split(";"), start=1):
         fields = entry.split()
         if not fields:
@@ -155,8 +153,8 @@ def _routes(value: str) -> tuple[Route, ...]:
             errors.append(f"entry {number}: {err}")
     if errors:
         raise _Invalid("; ".join(errors))
-    seen: set[str] = set()
-    duplicates: set[str] = set()
+    seen: Set[str] = set()
+    duplicates: Set[str] = set()
     for route in routes:
         (duplicates if route.destination in seen else seen).add(route.destination)
     if duplicates:
@@ -164,8 +162,8 @@ def _routes(value: str) -> tuple[Route, ...]:
     return tuple(routes)
 
 
-def _dns(value: str) -> tuple[str, ...]:
-    servers: list[str] = []
+def _dns(value: str) -> Tuple[str, ...]:
+    servers: List[str] = []
     for item in value.replace(",", " ").split():
         if ":" in item:
             try:
@@ -182,7 +180,7 @@ def _dns(value: str) -> tuple[str, ...]:
 class _Collector:
     def __init__(self, source: str) -> None:
         self.source = source
-        self.problems: list[Problem] = []
+        self.problems: List[Problem] = []
 
     def error(self, line: int, key: str, message: str) -> None:
         self.problems.append(Problem(self.source, line, key, message))
@@ -191,8 +189,8 @@ class _Collector:
         self.problems.append(Problem(self.source, line, key, message, fatal=False))
 
 
-def _last_wins(assignments: Iterable[Assignment], out: _Collector) -> dict[str, Assignment]:
-    latest: dict[str, Assignment] = {}
+def _last_wins(assignments: Iterable[Assignment], out: _Collector) -> Dict[str, Assignment]:
+    latest: Dict[str, Assignment] = {}
     for item in assignments:
         if item.key in latest:
             out.warn(
@@ -204,9 +202,9 @@ def _last_wins(assignments: Iterable[Assignment], out: _Collector) -> dict[str, 
     return latest
 
 
-def _nic(index: int, keys: dict[str, Assignment], out: _Collector) -> Nic | None:
+def _nic(index: int, keys: Dict[str, Assignment], out: _Collector) -> Optional[Nic]:
     name = f"eth{index}"
-    values: dict[str, object] = {}
+    values: Dict[str, object] = {}
     checks = {
         "ip_addr": _unicast,
         "mac_addr": _mac,
@@ -274,17 +272,17 @@ def _nic(index: int, keys: dict[str, Assignment], out: _Collector) -> Nic | None
 
 def validate(
     assignments: Iterable[Assignment], source: str = "os.conf"
-) -> tuple[OsConf, tuple[Problem, ...]]:
+) -> Tuple[OsConf, Tuple[Problem, ...]]:
     """Builds the `OsConf`; raises `ConfigError` listing every fatal problem.
 
     Returns the configuration and the warnings (unknown keys, repeats, ...).
     """
     out = _Collector(source)
     latest = _last_wins(assignments, out)
-    hostname: str | None = None
-    password: Secret | None = None
-    dns: tuple[str, ...] = ()
-    nic_keys: dict[int, dict[str, Assignment]] = {}
+    hostname: Optional[str] = None
+    password: Optional[Secret] = None
+    dns: Tuple[str, ...] = ()
+    nic_keys: Dict[int, Dict[str, Assignment]] = {}
     for key, item in latest.items():
         match = _NIC_KEY.fullmatch(key)
         if match:
@@ -345,7 +343,7 @@ def validate(
     return conf, problems
 
 
-def load(data: bytes, source: str = "os.conf") -> tuple[OsConf, tuple[Problem, ...]]:
+def load(data: bytes, source: str = "os.conf") -> Tuple[OsConf, Tuple[Problem, ...]]:
     """Parses and validates in one step; all problems of both stages together."""
     assignments, parse_problems = parse(data, source)
     try:

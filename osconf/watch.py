@@ -7,11 +7,9 @@ watch. A file that failed is not retried until its content changes (or the
 next boot), so a broken os.conf does not fill the journal.
 """
 
-from __future__ import annotations
-
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from osconf import lifecycle, state
 from osconf.errors import OsconfError
@@ -24,11 +22,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def watch(system: System, options: Options, settings: Settings, interval: float, once: bool) -> int:
-    failed_digest: str | None = None
+def watch(
+    system: "System", options: "Options", settings: "Settings", interval: float, once: bool
+) -> int:
+    failed_digest: Optional[str] = None
     code = 0
     while True:
-        current: str | None = None
+        current: Optional[str] = None
         try:
             with lifecycle.platform_file(system, settings, writable=False) as path:
                 current = state.digest(path.read_bytes()) if path is not None else None

@@ -1,12 +1,10 @@
 """Fixtures shared by every tier: the bundled samples and a minimal image root."""
 
-from __future__ import annotations
-
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict, Optional
 
 import pytest
 
@@ -14,11 +12,12 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
-def make_root(base: Path, files: dict[str, str] | None = None) -> Path:
+def make_root(base: Path, files: Optional[Dict[str, str]] = None) -> Path:
     """A minimal image tree under `base`: a copy of samples/root (the files
     osconf's core edits, plus home and shells so `pwck` is satisfied),
     with `files` added or replaced."""
-    shutil.copytree(SAMPLES / "root", base, symlinks=True, dirs_exist_ok=True)
+    base.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-a", f"{SAMPLES / 'root'}/.", str(base)], check=True)
     for rel, content in (files or {}).items():
         path = base / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +36,9 @@ def samples() -> Path:
     return SAMPLES
 
 
-def run_osconf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_osconf(
+    *args: str, env: Optional[Dict[str, str]] = None
+) -> "subprocess.CompletedProcess[str]":
     """Runs the real command line in a child process."""
     full_env = dict(os.environ)
     full_env.pop("INVOCATION_ID", None)
@@ -45,8 +46,9 @@ def run_osconf(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "osconf", *args],
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
         env=full_env,
         cwd=REPO,
         timeout=120,

@@ -1,7 +1,5 @@
 """`osconf apply`: make the target match os.conf."""
 
-from __future__ import annotations
-
 import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,7 +59,7 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def options(args: argparse.Namespace, system: System) -> Options:
+def options(args: argparse.Namespace, system: "System") -> "Options":
     from osconf.options import Options
 
     live = system.is_live if args.live is None else bool(args.live)
@@ -72,7 +70,7 @@ def options(args: argparse.Namespace, system: System) -> Options:
     )
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("apply", help="apply an os.conf to the target")
     add_target_arguments(parser)
     register_lock(parser)
@@ -89,7 +87,7 @@ def register_lock(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings(args: argparse.Namespace) -> Settings:
+def settings(args: argparse.Namespace) -> "Settings":
     from osconf.lifecycle import Settings
 
     return Settings(partition=args.partition, lock_timeout=getattr(args, "lock_timeout", 120.0))

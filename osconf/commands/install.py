@@ -1,11 +1,9 @@
 """`osconf install` / `osconf uninstall`: boot hooks into an image tree."""
 
-from __future__ import annotations
-
 import argparse
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser(
         "install", help="install and enable the boot service (or SysV script) in an image"
     )

@@ -1,11 +1,9 @@
 """`osconf locate`: which partition carries os.conf, and how it was found."""
 
-from __future__ import annotations
-
 import argparse
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("locate", help="show the first partition and its os.conf")
     parser.add_argument("--root", default="/", help="target root (for /etc/osconf.conf)")
     parser.add_argument("--partition", metavar="SPEC", help="LABEL=..., UUID=... or /dev/...")

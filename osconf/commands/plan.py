@@ -1,13 +1,11 @@
 """`osconf plan`: print what `apply` would do; changes nothing."""
 
-from __future__ import annotations
-
 import argparse
 
 from osconf.commands import apply as apply_command
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("plan", help="show what apply would do (secrets masked)")
     apply_command.add_target_arguments(parser)
     parser.set_defaults(run=run)

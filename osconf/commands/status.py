@@ -1,11 +1,9 @@
 """`osconf status`: the outcome of the latest runs (from the state file)."""
 
-from __future__ import annotations
-
 import argparse
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("status", help="show what the latest runs did")
     parser.add_argument("--root", default="/", help="target root (default: /)")
     parser.add_argument("-n", type=int, default=5, metavar="N", help="runs to show (default 5)")

@@ -1,12 +1,10 @@
 """`osconf validate FILE`: report every problem of an os.conf, change nothing."""
 
-from __future__ import annotations
-
 import argparse
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("validate", help="check an os.conf; print every problem")
     parser.add_argument("file", type=Path, help="the os.conf to check")
     parser.set_defaults(run=run)

@@ -1,13 +1,11 @@
 """`osconf watch`: apply a new os.conf that appears while the system runs."""
 
-from __future__ import annotations
-
 import argparse
 
 from osconf.commands import apply as apply_command
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("watch", help="re-apply whenever a new os.conf appears")
     parser.add_argument("--root", default="/", help=argparse.SUPPRESS)
     parser.add_argument("--partition", metavar="SPEC", help="LABEL=..., UUID=... or /dev/...")

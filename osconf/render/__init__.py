@@ -5,11 +5,9 @@ looks only under the target root: units enabled in /etc/systemd/system,
 programs and directories present, then os-release's ID/ID_LIKE.
 """
 
-from __future__ import annotations
-
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Type
 
 from osconf.actions import Action, RemoveFile, WriteFile
 from osconf.errors import UnsupportedError
@@ -30,14 +28,14 @@ log = logging.getLogger(__name__)
 
 # Most specific first: netplan generates networkd/NM files, so it must win
 # over both; an enabled daemon wins over files that merely exist.
-STACKS: tuple[type[Stack], ...] = (Netplan, NetworkManager, Networkd, Suse, Ifupdown, Ifcfg)
+STACKS: Tuple[Type[Stack], ...] = (Netplan, NetworkManager, Networkd, Suse, Ifupdown, Ifcfg)
 BY_NAME = {stack.name: stack for stack in STACKS}
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 SYS_NET = "/sys/class/net"
 CONFIG_FILE = "/etc/osconf.conf"
 
 
-def _configured(view: View) -> str | None:
+def _configured(view: "View") -> Optional[str]:
     text = view.read_text(CONFIG_FILE) if view.is_file(CONFIG_FILE) else None
     if not text:
         return None
@@ -48,15 +46,15 @@ def _configured(view: View) -> str | None:
     return values.get("network_stack") or None
 
 
-def _enabled_units(view: View) -> set[str]:
-    units: set[str] = set()
+def _enabled_units(view: "View") -> Set[str]:
+    units: Set[str] = set()
     for entry in view.listdir("/etc/systemd/system"):
         if entry.endswith(".wants"):
             units.update(view.listdir(f"/etc/systemd/system/{entry}"))
     return units
 
 
-def _os_ids(view: View) -> list[str]:
+def _os_ids(view: "View") -> List[str]:
     for path in OS_RELEASE:
         text = view.read_text(path) if view.is_file(path) else None
         if text is None:
@@ -70,7 +68,7 @@ def _os_ids(view: View) -> list[str]:
     return []
 
 
-def detect(view: View, override: str | None = None) -> type[Stack]:
+def detect(view: "View", override: Optional[str] = None) -> Type[Stack]:
     """The network stack of the target: `override`, else `network_stack=` in
     /etc/osconf.conf under the root, else detected."""
     override = override or _configured(view)
@@ -106,11 +104,11 @@ def detect(view: View, override: str | None = None) -> type[Stack]:
     )
 
 
-def kernel_names(conf: OsConf, live: bool) -> dict[str, str]:
+def kernel_names(conf: OsConf, live: bool) -> Dict[str, str]:
     """os.conf name -> the running kernel's name of the NIC with that MAC."""
     if not live:
         return {}
-    by_mac: dict[str, str] = {}
+    by_mac: Dict[str, str] = {}
     try:
         entries = sorted(os.listdir(SYS_NET))
     except OSError:
@@ -124,7 +122,7 @@ def kernel_names(conf: OsConf, live: bool) -> dict[str, str]:
     return {nic.name: by_mac[nic.mac] for nic in conf.nics if nic.mac and nic.mac in by_mac}
 
 
-def persist_actions(conf: OsConf, view: View, options: Options) -> tuple[Action, ...]:
+def persist_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Action, ...]:
     """osconf's files for the target's stack, conflicts disabled, stale files removed."""
     stack = detect(view, options.network_stack)
     names = kernel_names(conf, view.is_live or options.live)
@@ -140,7 +138,7 @@ def persist_actions(conf: OsConf, view: View, options: Options) -> tuple[Action,
                 )
     target = Target(conf, names)
     rendered = stack.render(target)
-    actions: list[Action] = list(stack.conflicts(view, target, rendered))
+    actions: List[Action] = list(stack.conflicts(view, target, rendered))
     for path, file in sorted(rendered.items()):
         actions.append(WriteFile(path, file.content, file.mode, stack.title))
     for path in stack.owned(view):

@@ -7,11 +7,9 @@ functions: `render()` turns the network os.conf asks for into
 NIC that would win over osconf's at the next boot.
 """
 
-from __future__ import annotations
-
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Tuple
 
 from osconf.model import Nic, OsConf
 
@@ -34,13 +32,13 @@ class Target:
     """The NICs to configure, with the kernel names known for them."""
 
     conf: OsConf
-    names: dict[str, str]  # os.conf name -> kernel name (the os.conf name when unknown)
+    names: Dict[str, str]  # os.conf name -> kernel name (the os.conf name when unknown)
 
     def name(self, nic: Nic) -> str:
         return self.names.get(nic.name, nic.name)
 
     @property
-    def dns_nic(self) -> Nic | None:
+    def dns_nic(self) -> Optional[Nic]:
         """The NIC that carries the name servers: the one with the default route.
 
         Resolvers that bind queries to a link (systemd-resolved) would
@@ -60,22 +58,22 @@ class Stack:
     title: ClassVar[str]
     # Detection signals (see osconf.render.detect): paths whose existence under
     # the root, or units whose enablement, says this stack is in use.
-    enabled_units: ClassVar[tuple[str, ...]] = ()
-    paths: ClassVar[tuple[str, ...]] = ()
-    os_ids: ClassVar[tuple[str, ...]] = ()  # os-release ID/ID_LIKE fallback
+    enabled_units: ClassVar[Tuple[str, ...]] = ()
+    paths: ClassVar[Tuple[str, ...]] = ()
+    os_ids: ClassVar[Tuple[str, ...]] = ()  # os-release ID/ID_LIKE fallback
     needs_names: ClassVar[bool] = False  # configs name the NIC rather than match its MAC
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         raise NotImplementedError
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         """Files osconf wrote for this stack before (candidates for removal)."""
         return []
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> "List[Action]":
         """Actions that disable other definitions of osconf's NICs."""
         return []
 
@@ -89,13 +87,13 @@ def connection_uuid(nic: Nic) -> str:
     return str(uuid.uuid5(_UUID_NAMESPACE, nic.mac or nic.name))
 
 
-def listing(view: View, folder: str) -> list[str]:
+def listing(view: "View", folder: str) -> List[str]:
     """The files of `folder` a network stack reads: hidden names are ignored by
     all of them (and osconf's own temporary files are hidden)."""
     return [f"{folder}/{name}" for name in view.listdir(folder) if not name.startswith(".")]
 
 
-def with_prefix(view: View, folder: str, prefix: str, suffix: str) -> list[str]:
+def with_prefix(view: "View", folder: str, prefix: str, suffix: str) -> List[str]:
     """Files in `folder` named PREFIX*SUFFIX (osconf's own, by its naming)."""
     return [
         path
@@ -104,6 +102,6 @@ def with_prefix(view: View, folder: str, prefix: str, suffix: str) -> list[str]:
     ]
 
 
-def generated(view: View, path: str) -> bool:
+def generated(view: "View", path: str) -> bool:
     text = view.read_text(path) if view.is_file(path) else None
     return text is not None and HEADER in text

@@ -5,9 +5,7 @@ ifcfg-rh plugin both honour it); the file name uses the kernel name when the
 running system tells it, else the os.conf name.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List
 
 from osconf.actions import Action, RemoveFile
 from osconf.render.base import File, Stack, Target, generated, header, listing
@@ -36,7 +34,7 @@ class Ifcfg(Stack):
     directory: ClassVar[str] = "/etc/sysconfig/network-scripts"
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         files = {}
         default = target.conf.default_route
         dns_nic = target.dns_nic
@@ -69,7 +67,7 @@ class Ifcfg(Stack):
         return files
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         return [
             p
             for p in listing(view, cls.directory)
@@ -77,8 +75,8 @@ class Ifcfg(Stack):
         ]
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
-        actions: list[Action] = []
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
+        actions: List[Action] = []
         for path in listing(view, cls.directory):
             base = path.rsplit("/", 1)[1]
             if path in rendered or not base.startswith("ifcfg-") or base == "ifcfg-lo":
@@ -94,7 +92,7 @@ class Ifcfg(Stack):
         return actions
 
 
-def _values(text: str) -> dict[str, str]:
+def _values(text: str) -> Dict[str, str]:
     out = {}
     for line in text.splitlines():
         key, sep, value = line.strip().partition("=")

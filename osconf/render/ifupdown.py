@@ -5,10 +5,8 @@ NIC with os.conf's MAC is used (known on the running system); offline, the
 os.conf name (eth0) stands in, with a warning at plan time.
 """
 
-from __future__ import annotations
-
 import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Set
 
 from osconf.actions import Action, WriteFile
 from osconf.render.base import File, Stack, Target, header, listing
@@ -30,7 +28,7 @@ class Ifupdown(Stack):
     source_line: ClassVar[str] = "source /etc/network/interfaces.d/*"
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         lines = [header().rstrip()]
         dns_nic = target.dns_nic
         for nic in target.conf.nics:
@@ -51,13 +49,13 @@ class Ifupdown(Stack):
         return {cls.path: File("\n".join(lines) + "\n")}
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         return [cls.path] if view.exists(cls.path) else []
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
         names = {target.name(nic) for nic in target.conf.nics}
-        actions: list[Action] = []
+        actions: List[Action] = []
         text = view.read_text(cls.interfaces)
         new = _without_stanzas(text or "", names)
         sourced = any(
@@ -79,9 +77,9 @@ class Ifupdown(Stack):
         return actions
 
 
-def _without_stanzas(text: str, names: set[str]) -> str:
+def _without_stanzas(text: str, names: Set[str]) -> str:
     """Comments out `auto`/`allow-*`/`iface` stanzas of `names`; all else kept."""
-    out: list[str] = []
+    out: List[str] = []
     inside = False
     for line in text.splitlines():
         match = _STANZA.match(line)

@@ -1,10 +1,8 @@
 """netplan: one YAML file for all os.conf NICs, matched by MAC address."""
 
-from __future__ import annotations
-
 import json
 import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Set
 
 from osconf.actions import Action, RemoveFile, Warn, WriteFile
 from osconf.render.base import File, Stack, Target, header, listing
@@ -29,7 +27,7 @@ class Netplan(Stack):
     cloud_init_off: ClassVar[str] = "/etc/cloud/cloud.cfg.d/99-osconf-network.cfg"
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         lines = [header().rstrip(), "network:", "  version: 2", "  ethernets:"]
         dns_nic = target.dns_nic
         for nic in target.conf.nics:
@@ -52,12 +50,12 @@ class Netplan(Stack):
         return {cls.path: File("\n".join(lines) + "\n", 0o600)}
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         return [cls.path] if view.exists(cls.path) else []
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
-        actions: list[Action] = []
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
+        actions: List[Action] = []
         for path in listing(view, cls.directory):
             if path in rendered or not path.endswith((".yaml", ".yml")):
                 continue
@@ -90,9 +88,9 @@ class Netplan(Stack):
         return actions
 
 
-def _interface_ids(text: str) -> set[str]:
+def _interface_ids(text: str) -> Set[str]:
     """Interface IDs under `ethernets:` (a small indentation scan, no YAML library)."""
-    ids: set[str] = set()
+    ids: Set[str] = set()
     inside, depth = False, -1
     for line in text.splitlines():
         stripped = line.split("#", 1)[0].rstrip()

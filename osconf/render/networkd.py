@@ -1,8 +1,6 @@
 """systemd-networkd: one .network per NIC, matched by MAC address."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List
 
 from osconf.actions import Action, RemoveFile
 from osconf.render.base import File, Stack, Target, header, listing, with_prefix
@@ -21,7 +19,7 @@ class Networkd(Stack):
     prefix: ClassVar[str] = "10-osconf-"
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         files = {}
         dns_nic = target.dns_nic
         for nic in target.conf.nics:
@@ -42,14 +40,14 @@ class Networkd(Stack):
         return files
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         return with_prefix(view, cls.directory, cls.prefix, ".network")
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
         # A file that sorts before osconf's and matches the same MAC or name
         # would win; those are moved aside (with a backup).
-        actions: list[Action] = []
+        actions: List[Action] = []
         for path in listing(view, cls.directory):
             base = path.rsplit("/", 1)[1]
             if not base.endswith(".network") or path in rendered or base >= cls.prefix:

@@ -1,8 +1,6 @@
 """NetworkManager keyfiles: one profile per NIC, bound by MAC address."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List
 
 from osconf.actions import Action, RemoveFile
 from osconf.render.base import (
@@ -27,7 +25,7 @@ class NetworkManager(Stack):
     prefix: ClassVar[str] = "osconf-"
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         files = {}
         dns_nic = target.dns_nic
         default = target.conf.default_route
@@ -61,12 +59,12 @@ class NetworkManager(Stack):
         return files
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         return with_prefix(view, cls.directory, cls.prefix, ".nmconnection")
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
-        actions: list[Action] = []
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
+        actions: List[Action] = []
         for path in listing(view, cls.directory):
             if path in rendered or not view.is_file(path):
                 continue

@@ -1,8 +1,6 @@
 """SUSE wicked: ifcfg-NAME and ifroute-NAME in /etc/sysconfig/network; DNS via netconfig."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Dict, List
 
 from osconf import etcfiles
 from osconf.actions import Action, WriteFile
@@ -23,7 +21,7 @@ class Suse(Stack):
     config: ClassVar[str] = "/etc/sysconfig/network/config"
 
     @classmethod
-    def render(cls, target: Target) -> dict[str, File]:
+    def render(cls, target: Target) -> Dict[str, File]:
         files = {}
         for nic in target.conf.nics:
             name = target.name(nic)
@@ -43,7 +41,7 @@ class Suse(Stack):
         return files
 
     @classmethod
-    def owned(cls, view: View) -> list[str]:
+    def owned(cls, view: "View") -> List[str]:
         return [
             p
             for p in listing(view, cls.directory)
@@ -51,7 +49,7 @@ class Suse(Stack):
         ]
 
     @classmethod
-    def conflicts(cls, view: View, target: Target, rendered: dict[str, File]) -> list[Action]:
+    def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
         # The name servers go through netconfig whatever /etc/resolv.conf is.
         if not target.conf.dns:
             return []

@@ -10,14 +10,12 @@ partition. Serial console logs of failed boots are kept in
 tests/e2e/artifacts/.
 """
 
-from __future__ import annotations
-
 import base64
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Iterator, List, Set, Tuple
 
 import paramiko
 import pytest
@@ -32,7 +30,7 @@ pytestmark = pytest.mark.e2e
 ETH0 = Nic("00:8c:fa:5e:14:23", "10.171.254.0/24", "10.171.254.1")
 ETH1 = Nic("00:8c:fa:5e:14:24", "42.120.74.0/24", "42.120.74.1")
 FIRST, SECOND = "E2e-First-Pw-41c7", "E2e-Second-Pw-93b2"
-BLAME: list[str] = []
+BLAME: List[str] = []
 
 
 def _b64(password: str) -> str:
@@ -47,7 +45,7 @@ def _conf(sample: str, password: str, **replace: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, Path, Path]]:
+def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Path, Path, Path, Path]]:
     require_root()
     tools = (("qemu-system-x86_64", "qemu-system-x86"), ("mmdebstrap", None),
              ("debugfs", "e2fsprogs"), ("sfdisk", "fdisk"), ("mcopy", "mtools"))  # fmt: skip
@@ -67,13 +65,13 @@ def _link_of(guest: Guest, password: str, mac: str) -> str:
     return next(link["ifname"] for link in links if link.get("address") == mac)
 
 
-def _addresses(guest: Guest, password: str) -> set[tuple[str, str]]:
+def _addresses(guest: Guest, password: str) -> Set[Tuple[str, str]]:
     data = json.loads(guest.run(password, "ip -j -4 addr"))
     return {(e["ifname"], f"{a['local']}/{a['prefixlen']}") for e in data
             for a in e["addr_info"] if e["ifname"] != "lo"}  # fmt: skip
 
 
-def _routes(guest: Guest, password: str) -> set[tuple[str, str, str]]:
+def _routes(guest: Guest, password: str) -> Set[Tuple[str, str, str]]:
     data = json.loads(guest.run(password, "ip -j -4 route"))
     return {(r["dst"], r["gateway"], r["dev"]) for r in data if "gateway" in r}
 
@@ -96,7 +94,7 @@ def _blame(guest: Guest, password: str, what: str) -> None:
     print(BLAME[-1])
 
 
-def test_vpc_on_networkd_four_boots(image: tuple[Path, Path, Path, Path]) -> None:
+def test_vpc_on_networkd_four_boots(image: Tuple[Path, Path, Path, Path]) -> None:
     work, tree, kernel, initrd = image
     set_stack(tree, "networkd")
     disk = Disk(work / "vpc")
@@ -152,7 +150,7 @@ def test_vpc_on_networkd_four_boots(image: tuple[Path, Path, Path, Path]) -> Non
     assert disk.conf_listing() == ["os.conf"], "a broken os.conf must be kept for a retry"
 
 
-def test_classic_on_ifupdown(image: tuple[Path, Path, Path, Path]) -> None:
+def test_classic_on_ifupdown(image: Tuple[Path, Path, Path, Path]) -> None:
     work, tree, kernel, initrd = image
     set_stack(tree, "ifupdown")
     disk = Disk(work / "classic")
@@ -179,7 +177,7 @@ def test_classic_on_ifupdown(image: tuple[Path, Path, Path, Path]) -> None:
     assert disk.conf_listing() == []
 
 
-def test_fat32_first_partition(image: tuple[Path, Path, Path, Path]) -> None:
+def test_fat32_first_partition(image: Tuple[Path, Path, Path, Path]) -> None:
     work, tree, kernel, initrd = image
     set_stack(tree, "networkd")
     disk = Disk(work / "vfat", fstype="vfat")

@@ -6,8 +6,6 @@ QEMU (the sample addresses are real public hosts); only the forwarded SSH
 port on 127.0.0.1 reaches the guest.
 """
 
-from __future__ import annotations
-
 import shutil
 import socket
 import subprocess
@@ -15,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import List, Optional, Type
 
 import paramiko
 
@@ -38,15 +37,15 @@ def free_port() -> int:
 
 class Guest:
     def __init__(self, work: Path, disk: Path, kernel: Path, initrd: Path,
-                 nics: list[Nic], ssh_address: str, name: str) -> None:  # fmt: skip
+                 nics: List[Nic], ssh_address: str, name: str) -> None:  # fmt: skip
         self.work, self.disk, self.kernel, self.initrd = work, disk, kernel, initrd
         self.nics, self.ssh_address, self.name = nics, ssh_address, name
         self.port = free_port()
         self.console = work / f"{name}.console.log"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Optional[subprocess.Popen[bytes]] = None
         self.ok = False
 
-    def __enter__(self) -> Guest:
+    def __enter__(self) -> "Guest":
         argv = [
             "qemu-system-x86_64", "-accel", "tcg,thread=multi", "-m", "1024", "-smp", "2",
             "-display", "none", "-monitor", "none", "-serial", f"file:{self.console}",
@@ -63,7 +62,10 @@ class Guest:
         return self
 
     def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: Optional[Type[BaseException]],
+        e: Optional[BaseException],
+        tb: Optional[TracebackType],
     ) -> None:
         assert self.proc is not None
         if self.proc.poll() is None:
@@ -94,7 +96,7 @@ class Guest:
     def wait_for_ssh(self, password: str, timeout: float = 420) -> None:
         """Until root can log in with `password` (or the guest died / time ran out)."""
         deadline = time.monotonic() + timeout
-        last: Exception | None = None
+        last: Optional[Exception] = None
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:

@@ -8,12 +8,11 @@ and backup time stamps. Regenerate after an intended change with
 `OSCONF_REGEN_GOLDEN=1` and review the diff.
 """
 
-from __future__ import annotations
-
 import os
 import re
 import shutil
 from pathlib import Path
+from typing import Dict, Tuple
 
 import pytest
 
@@ -25,7 +24,7 @@ CASES = sorted(p.name for p in HERE.iterdir() if (p / "os.conf").exists())
 STAMP = re.compile(r"/\d{8}T\d{6}\.\d{9}$")
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
+def snapshot(root: Path) -> Dict[str, bytes]:
     files = {}
     for path in root.rglob("*"):
         if path.is_file() or path.is_symlink():
@@ -34,7 +33,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return files
 
 
-def normalise(rel: str, data: bytes, password: str) -> tuple[str, bytes]:
+def normalise(rel: str, data: bytes, password: str) -> Tuple[str, bytes]:
     rel = STAMP.sub("/STAMP", rel)
     if rel == "etc/shadow":
         lines = []

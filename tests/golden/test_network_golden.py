@@ -7,8 +7,6 @@ files are the core golden test's business) with
 permission bits. Regenerate with `OSCONF_REGEN_GOLDEN=1` and review.
 """
 
-from __future__ import annotations
-
 import os
 import shutil
 from pathlib import Path

@@ -10,8 +10,6 @@ they exist only inside these namespaces, and the namespaces have no link to
 the host's network, so nothing leaves the machine.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import subprocess
@@ -19,7 +17,7 @@ import sys
 import time
 from contextlib import ExitStack
 from types import TracebackType
-from typing import Any
+from typing import Any, Dict, List, Optional, Set, Tuple, Type
 
 from tests.conftest import REPO
 from tests.helpers.netns import NetNS
@@ -29,17 +27,17 @@ class Lab:
     def __init__(self) -> None:
         self._stack = ExitStack()
         self.guest = NetNS("guest")
-        self.gateways: dict[str, NetNS] = {}
+        self.gateways: Dict[str, NetNS] = {}
 
-    def __enter__(self) -> Lab:
+    def __enter__(self) -> "Lab":
         self._stack.enter_context(self.guest)
         return self
 
     def __exit__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
     ) -> None:
         self._stack.close()
 
@@ -51,21 +49,21 @@ class Lab:
         self.gateways[name] = gateway
         return gateway
 
-    def osconf(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def osconf(self, *args: str, timeout: float = 120) -> "subprocess.CompletedProcess[str]":
         """The real command line, run inside the guest namespace."""
         env = {k: v for k, v in os.environ.items() if k not in ("INVOCATION_ID", "JOURNAL_STREAM")}
         return self.guest.run(
             [sys.executable, "-m", "osconf", *args], check=False, cwd=REPO, env=env, timeout=timeout
         )
 
-    def addresses(self, dev: str) -> set[str]:
+    def addresses(self, dev: str) -> Set[str]:
         data = json.loads(self.guest.ip("-j", "-4", "addr", "show", "dev", dev))
         return {f"{a['local']}/{a['prefixlen']}" for entry in data for a in entry["addr_info"]}
 
-    def routes(self) -> list[dict[str, Any]]:
+    def routes(self) -> List[Dict[str, Any]]:
         return list(json.loads(self.guest.ip("-j", "-4", "route", "show", "table", "main")))
 
-    def gateway_routes(self) -> set[tuple[str, str, str]]:
+    def gateway_routes(self) -> Set[Tuple[str, str, str]]:
         """(destination, gateway, device) of every route with a gateway."""
         return {(r["dst"], r["gateway"], r["dev"]) for r in self.routes() if "gateway" in r}
 
@@ -83,14 +81,14 @@ class Monitor:
 
     def __init__(self, ns: NetNS) -> None:
         self._ns = ns
-        self._proc: subprocess.Popen[str] | None = None
-        self.events: list[str] = []
+        self._proc: Optional[subprocess.Popen[str]] = None
+        self.events: List[str] = []
 
-    def __enter__(self) -> Monitor:
+    def __enter__(self) -> "Monitor":
         self._proc = subprocess.Popen(
             ["ip", "netns", "exec", self._ns.name, "ip", "-4", "-o", "monitor", "link", "address",
              "route"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
         )  # fmt: skip
         time.sleep(0.3)  # ip subscribes to the groups before the watched run starts
         return self

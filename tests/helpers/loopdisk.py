@@ -5,13 +5,12 @@ device nodes made with `mknod` inside the test's own directory (the host's
 /dev is left alone).
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import List, Optional, Type
 
 
 class LoopDisk:
@@ -23,14 +22,21 @@ class LoopDisk:
         with open(self.image, "wb") as handle:
             handle.truncate(size_mb * 1024 * 1024)
         layout = f"label: {table}\n,40M\n,\n"
-        subprocess.run(["sfdisk", "-q", str(self.image)], input=layout, text=True, check=True)
+        subprocess.run(
+            ["sfdisk", "-q", str(self.image)], input=layout, universal_newlines=True, check=True
+        )
 
-    def __enter__(self) -> LoopDisk:
+    def __enter__(self) -> "LoopDisk":
         self.loop = subprocess.run(
-            ["losetup", "-f", "--show", str(self.image)], capture_output=True, text=True,
+            ["losetup", "-f", "--show", str(self.image)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
             check=True,
-        ).stdout.strip()  # fmt: skip
-        subprocess.run(["partx", "-a", self.loop], check=False, capture_output=True)
+        ).stdout.strip()
+        subprocess.run(
+            ["partx", "-a", self.loop], check=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         for _ in range(50):
             if (self.sysfs(1) / "dev").exists():
                 break
@@ -38,9 +44,14 @@ class LoopDisk:
         return self
 
     def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: Optional[Type[BaseException]],
+        e: Optional[BaseException],
+        tb: Optional[TracebackType],
     ) -> None:
-        subprocess.run(["partx", "-d", self.loop], check=False, capture_output=True)
+        subprocess.run(
+            ["partx", "-d", self.loop], check=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         subprocess.run(["losetup", "-d", self.loop], check=False)
 
     @property
@@ -67,15 +78,15 @@ class LoopDisk:
         start = int((self.sysfs(number) / "start").read_text()) * 512
         return f"{self.image}@@{start}"
 
-    def mkfs(self, number: int, fstype: str, label: str | None) -> None:
+    def mkfs(self, number: int, fstype: str, label: Optional[str]) -> None:
         node = self.node(number)
         if fstype == "vfat":
             argv = ["mkfs.vfat", "-F", "32", "-s", "1"] + (["-n", label] if label else []) + [node]
         else:
             argv = [f"mkfs.{fstype}", "-q", "-F"] + (["-L", label] if label else []) + [node]
-        subprocess.run(argv, check=True, capture_output=True)
+        subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def put(self, number: int, rel: str, data: bytes | None) -> None:
+    def put(self, number: int, rel: str, data: Optional[bytes]) -> None:
         """Writes (or with None, only creates the folder of) a file on an ext partition."""
         point = self.folder / f"mnt{number}"
         point.mkdir(exist_ok=True)
@@ -87,7 +98,7 @@ class LoopDisk:
         finally:
             subprocess.run(["umount", str(point)], check=True)
 
-    def listing(self, number: int, rel: str) -> list[str] | None:
+    def listing(self, number: int, rel: str) -> Optional[List[str]]:
         """Names in a folder of an ext partition (mounted read-only to look)."""
         point = self.folder / f"look{number}"
         point.mkdir(exist_ok=True)

@@ -9,13 +9,11 @@ Every namespace name carries the test process's PID so parallel runs do
 not collide, and the namespace is deleted on exit whatever happened.
 """
 
-from __future__ import annotations
-
 import itertools
 import os
 import subprocess
-from collections.abc import Sequence
 from types import TracebackType
+from typing import Optional, Sequence, Type
 
 _counter = itertools.count()
 
@@ -24,28 +22,29 @@ class NetNS:
     def __init__(self, label: str) -> None:
         self.name = f"osct-{label}-{os.getpid()}-{next(_counter)}"
 
-    def __enter__(self) -> NetNS:
+    def __enter__(self) -> "NetNS":
         subprocess.run(["ip", "netns", "add", self.name], check=True)
         self.ip("link", "set", "lo", "up")
         return self
 
     def __exit__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
     ) -> None:
         subprocess.run(["ip", "netns", "del", self.name], check=False)
 
     def run(
         self, argv: Sequence[str], check: bool = True, **kwargs: object
-    ) -> subprocess.CompletedProcess[str]:
+    ) -> "subprocess.CompletedProcess[str]":
         """Runs a command inside the namespace (text output captured)."""
         return subprocess.run(  # type: ignore[call-overload, no-any-return]
             ["ip", "netns", "exec", self.name, *argv],
             check=check,
-            capture_output=True,
-            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
             **kwargs,
         )
 
@@ -53,7 +52,7 @@ class NetNS:
         return self.run(["ip", *args]).stdout
 
     def veth_to(
-        self, other: NetNS, name: str, mac: str, peer_name: str, peer_mac: str | None = None
+        self, other: "NetNS", name: str, mac: str, peer_name: str, peer_mac: Optional[str] = None
     ) -> None:
         """A veth pair: `name` (with `mac`) here, `peer_name` in `other`; both up."""
         tmp_a, tmp_b = (

@@ -4,17 +4,16 @@ Outside CI a missing tool skips the test; in CI (`CI=true`) it fails it,
 because `tools/test.sh` is supposed to have installed it.
 """
 
-from __future__ import annotations
-
 import os
 import shutil
+from typing import Optional
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def require_tool(name: str, *, package: str | None = None) -> str:
+def require_tool(name: str, *, package: Optional[str] = None) -> str:
     """The absolute path of `name`; skip (fail in CI) when it is missing."""
     path = shutil.which(name) or next(
         (

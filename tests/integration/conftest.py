@@ -1,10 +1,8 @@
 """Fixtures of the integration tier."""
 
-from __future__ import annotations
-
 import os
 import signal
-from collections.abc import Iterator
+from typing import Iterator
 
 import pytest
 

@@ -1,7 +1,5 @@
 """The boot run's guarantees: one run at a time, install/uninstall, switches, status."""
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
@@ -32,8 +30,12 @@ def test_the_lock_serialises_runs(tmp_path: Path) -> None:
     with LoopDisk(tmp_path) as disk:
         disk.mkfs(1, "ext4", "OSCLOCK")
         disk.put(1, CONF, (SAMPLES / "vpc.conf").read_bytes())
-        holder = subprocess.Popen([sys.executable, "-c", HOLD, "3"], cwd=REPO,
-                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD, "3"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            universal_newlines=True,
+        )
         try:
             assert holder.stdout is not None and holder.stdout.readline() == "held\n"
             args = ["apply", "--root", str(root), "--no-live", "--partition", "LABEL=OSCLOCK"]
@@ -56,10 +58,21 @@ def test_two_concurrent_runs_apply_once(tmp_path: Path) -> None:
     with LoopDisk(tmp_path) as disk:
         disk.mkfs(1, "ext4", "OSCTWO")
         disk.put(1, CONF, (SAMPLES / "vpc.conf").read_bytes())
-        argv = [sys.executable, "-m", "osconf", "apply", "--root", str(root), "--no-live",
-                "--partition", "LABEL=OSCTWO"]  # fmt: skip
-        runs = [subprocess.Popen(argv, cwd=REPO, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "osconf",
+            "apply",
+            "--root",
+            str(root),
+            "--no-live",
+            "--partition",
+            "LABEL=OSCTWO",
+        ]
+        runs = [
+            subprocess.Popen(argv, cwd=REPO, stderr=subprocess.PIPE, universal_newlines=True)
+            for _ in range(2)
+        ]
         results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in runs]
         assert [code for code, _ in results] == [0, 0], results
         outcomes = run_osconf("status", "--root", str(root), "-n", "2").stdout
@@ -98,16 +111,24 @@ def test_install_enables_the_units_for_systemd(tmp_path: Path) -> None:
     result = run_osconf("install", "--root", str(tree), "--partition", "LABEL=boot")
     assert result.returncode == 0, result.stderr
     for unit in ("osconf.service", "osconf-watch.service"):
-        state = subprocess.run([systemctl, f"--root={tree}", "is-enabled", unit],
-                               capture_output=True, text=True)  # fmt: skip
+        state = subprocess.run(
+            [systemctl, f"--root={tree}", "is-enabled", unit],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        )
         assert state.stdout.strip() == "enabled", (unit, state.stdout, state.stderr)
     text = (tree / "etc/systemd/system/osconf.service").read_text()
     assert "ExecStart=/usr/bin/osconf apply\n" in text
     assert (tree / "etc/osconf.conf").read_text().endswith("partition=LABEL=boot\n")
     removed = run_osconf("uninstall", "--root", str(tree))
     assert removed.returncode == 0
-    state = subprocess.run([systemctl, f"--root={tree}", "is-enabled", "osconf.service"],
-                           capture_output=True, text=True)  # fmt: skip
+    state = subprocess.run(
+        [systemctl, f"--root={tree}", "is-enabled", "osconf.service"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert state.stdout.strip() != "enabled"
     assert not (tree / "etc/osconf.conf").exists()
 
@@ -118,15 +139,24 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
         text = (REPO / "units" / unit).read_text().replace("/usr/bin/osconf", "/bin/true")
         (tmp_path / unit).write_text(text)
     units = [str(tmp_path / "osconf.service"), str(tmp_path / "osconf-watch.service")]
-    result = subprocess.run([analyze, "verify", *units], capture_output=True, text=True)
+    result = subprocess.run(
+        [analyze, "verify", *units],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_initscript_passes_shellcheck() -> None:
     shellcheck = require_tool("shellcheck")
     subprocess.run(["bash", "-n", str(REPO / "initscripts/osconf")], check=True)
-    result = subprocess.run([shellcheck, str(REPO / "initscripts/osconf")],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [shellcheck, str(REPO / "initscripts/osconf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -151,7 +181,13 @@ def test_status_reaches_systemd_through_sd_notify(tmp_path: Path) -> None:
         sock.bind(path)
         sock.settimeout(10)
         root = make_root(tmp_path / "root")
-        result = run_osconf("apply", "--root", str(root), "--partition", "LABEL=NO-SUCH-THING",
-                            env={"NOTIFY_SOCKET": path})  # fmt: skip
+        result = run_osconf(
+            "apply",
+            "--root",
+            str(root),
+            "--partition",
+            "LABEL=NO-SUCH-THING",
+            env={"NOTIFY_SOCKET": path},
+        )
         assert result.returncode == ExitCode.NOT_FOUND
         assert sock.recv(4096) == b"STATUS=Looking for the first partition"

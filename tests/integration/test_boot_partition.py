@@ -1,7 +1,5 @@
 """The first partition on real loop disks: found, mounted, os.conf consumed."""
 
-from __future__ import annotations
-
 import subprocess
 from pathlib import Path
 
@@ -19,8 +17,13 @@ CONF = "aliyun_custom_image/os.conf"
 @pytest.fixture(autouse=True)
 def _tools() -> None:
     require_root()
-    for tool, package in (("sfdisk", "fdisk"), ("partx", "util-linux"), ("mkfs.ext4", "e2fsprogs"),
-                          ("mkfs.vfat", "dosfstools"), ("mdir", "mtools")):  # fmt: skip
+    for tool, package in (
+        ("sfdisk", "fdisk"),
+        ("partx", "util-linux"),
+        ("mkfs.ext4", "e2fsprogs"),
+        ("mkfs.vfat", "dosfstools"),
+        ("mdir", "mtools"),
+    ):
         require_tool(tool, package=package)
 
 
@@ -56,8 +59,12 @@ def test_invalid_file_is_kept(tmp_path: Path) -> None:
     with LoopDisk(tmp_path) as disk:
         disk.mkfs(1, "ext4", "OSCBAD")
         disk.put(1, CONF, (SAMPLES / "broken.conf").read_bytes())
-        uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", disk.node(1)],
-                              capture_output=True, text=True).stdout.strip()  # fmt: skip
+        uuid = subprocess.run(
+            ["blkid", "-s", "UUID", "-o", "value", disk.node(1)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        ).stdout.strip()
         result = run_osconf(
             "apply", "--root", str(root), "--no-live", "--partition", f"UUID={uuid}"
         )
@@ -78,8 +85,9 @@ def test_partition_given_by_path_and_already_mounted(tmp_path: Path) -> None:
         point.mkdir()
         subprocess.run(["mount", disk.node(1), str(point)], check=True)
         try:
-            result = run_osconf("apply", "--root", str(root), "--no-live",
-                                "--partition", disk.node(1))  # fmt: skip
+            result = run_osconf(
+                "apply", "--root", str(root), "--no-live", "--partition", disk.node(1)
+            )
             assert result.returncode == 0, result.stderr
             # The existing mount was used, and it is still there afterwards.
             assert (point / "aliyun_custom_image").is_dir()
@@ -96,8 +104,10 @@ def test_vfat_partition_is_found_but_this_kernel_cannot_mount_it(tmp_path: Path)
         disk.mkfs(1, "vfat", "OSCFAT")
         node = disk.mtools_image(1)
         subprocess.run(["mmd", "-i", node, "::aliyun_custom_image"], check=True)
-        subprocess.run(["mcopy", "-i", node, str(SAMPLES / "vpc.conf"),
-                        "::aliyun_custom_image/os.conf"], check=True)  # fmt: skip
+        subprocess.run(
+            ["mcopy", "-i", node, str(SAMPLES / "vpc.conf"), "::aliyun_custom_image/os.conf"],
+            check=True,
+        )
         located = run_osconf("locate", "--partition", "LABEL=OSCFAT")
         assert "file system: vfat LABEL=OSCFAT" in located.stdout or "vfat" in located.stderr
         result = run_osconf(
@@ -107,8 +117,12 @@ def test_vfat_partition_is_found_but_this_kernel_cannot_mount_it(tmp_path: Path)
             pytest.fail("vfat mounted on a kernel without vfat?")
         assert result.returncode == ExitCode.NOT_FOUND
         assert "cannot mount" in result.stderr and "vfat" in result.stderr
-        listing = subprocess.run(["mdir", "-b", "-i", node, "::aliyun_custom_image"],
-                                 capture_output=True, text=True).stdout  # fmt: skip
+        listing = subprocess.run(
+            ["mdir", "-b", "-i", node, "::aliyun_custom_image"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        ).stdout
         assert "os.conf" in listing.lower()
 
 
@@ -147,10 +161,23 @@ def test_watch_applies_a_file_that_appears(tmp_path: Path) -> None:
         disk.mkfs(1, "ext4", "OSCWATCH")
         disk.put(1, "aliyun_custom_image", None)
         watcher = subprocess.Popen(
-            [sys.executable, "-m", "osconf", "watch", "--root", str(root), "--no-live",
-             "--interval", "0.3", "--partition", "LABEL=OSCWATCH"],
-            cwd=REPO, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "osconf",
+                "watch",
+                "--root",
+                str(root),
+                "--no-live",
+                "--interval",
+                "0.3",
+                "--partition",
+                "LABEL=OSCWATCH",
+            ],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        )
         try:
             time.sleep(1.0)
             assert (root / "etc/hostname").read_text() == "debian\n"

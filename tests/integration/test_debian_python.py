@@ -5,8 +5,6 @@ Image builders install osconf's dependencies from the distribution
 the unit and golden tiers must pass with those versions too.
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 
@@ -22,7 +20,10 @@ MODULES = ("netaddr", "pyroute2", "systemd.journal", "pytest", "hypothesis")
 @pytest.mark.integration
 def test_unit_and_golden_tiers_pass_with_debian_packages() -> None:
     probe = subprocess.run(
-        [DEBIAN_PYTHON, "-c", f"import {', '.join(MODULES)}"], capture_output=True, text=True
+        [DEBIAN_PYTHON, "-c", f"import {', '.join(MODULES)}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
     )
     if probe.returncode != 0:
         message = "Debian's python3 with " + " ".join(MODULES) + " is needed: " + probe.stderr
@@ -32,12 +33,23 @@ def test_unit_and_golden_tiers_pass_with_debian_packages() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     result = subprocess.run(
         [
-            DEBIAN_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-            "tests/unit", "tests/golden",
+            DEBIAN_PYTHON,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/unit",
+            "tests/golden",
             # ruff and mypy are development tools, not Debian-packaged here.
             "--ignore=tests/unit/test_lint.py",
         ],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=900,
-    )  # fmt: skip
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        env=env,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

@@ -9,13 +9,12 @@ fights back: no space left, an immutable /etc/hosts, a dangling
 /etc/resolv.conf link, no /etc/hosts at all.
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -39,7 +38,7 @@ def _conf(tmp_path: Path) -> Path:
     return conf
 
 
-def _apply(root: Path, conf: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _apply(root: Path, conf: Path, **env: str) -> "subprocess.CompletedProcess[str]":
     return run_osconf("apply", "--root", str(root), "--conf", str(conf), env=env)
 
 
@@ -59,7 +58,7 @@ def _shadow_is_new(data: bytes, new: bytes) -> bool:
     return True
 
 
-def _assert_whole(files: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes]) -> None:
+def _assert_whole(files: Dict[str, bytes], old: Dict[str, bytes], new: Dict[str, bytes]) -> None:
     """Every file is its old or its new content; every backup a full old copy."""
     for rel, data in files.items():
         if ".osconf-tmp." in rel:
@@ -76,16 +75,16 @@ def _assert_whole(files: dict[str, bytes], old: dict[str, bytes], new: dict[str,
     assert not lost, f"files vanished: {lost}"
 
 
-def _temporaries(files: dict[str, bytes]) -> list[str]:
+def _temporaries(files: Dict[str, bytes]) -> List[str]:
     return [rel for rel in files if ".osconf-tmp." in rel]
 
 
-def _without_backups(files: dict[str, bytes]) -> dict[str, bytes]:
+def _without_backups(files: Dict[str, bytes]) -> Dict[str, bytes]:
     return {rel: data for rel, data in files.items() if not rel.startswith(BACKUPS)}
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], ...]:
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Dict[str, bytes], ...]:
     """The tree before and after one uninterrupted run."""
     base = tmp_path_factory.mktemp("reference")
     root = make_root(base / "root", EXTRA)
@@ -97,7 +96,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes
 
 @pytest.mark.parametrize("variable", [KILL_AFTER_VARIABLE, KILL_IN_WRITE_VARIABLE])
 def test_killed_at_every_step_leaves_whole_files_and_a_rerun_finishes(
-    variable: str, tmp_path: Path, reference: tuple[dict[str, bytes], ...]
+    variable: str, tmp_path: Path, reference: Tuple[Dict[str, bytes], ...]
 ) -> None:
     old, new = reference
     killed = 0
@@ -185,7 +184,12 @@ def test_immutable_hosts_fails_alone_and_the_rest_is_applied(tmp_path: Path) -> 
     root = make_root(tmp_path / "root")
     hosts = root / "etc/hosts"
     before = hosts.read_bytes()
-    locked = subprocess.run([chattr, "+i", str(hosts)], capture_output=True, text=True)
+    locked = subprocess.run(
+        [chattr, "+i", str(hosts)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     if locked.returncode != 0:
         message = f"chattr +i unsupported on {tmp_path}: {locked.stderr.strip()}"
         if IN_CI:
@@ -219,7 +223,7 @@ tar -C "$ROOT" -cf "$OUT/freed.tar" .
 """
 
 
-def _untar(path: Path) -> dict[str, bytes]:
+def _untar(path: Path) -> Dict[str, bytes]:
     files = {}
     with tarfile.open(path) as tar:
         for member in tar.getmembers():
@@ -234,7 +238,7 @@ def _untar(path: Path) -> dict[str, bytes]:
 
 @pytest.mark.integration
 def test_disk_full_changes_nothing_and_a_rerun_after_freeing_space_finishes(
-    tmp_path: Path, reference: tuple[dict[str, bytes], ...]
+    tmp_path: Path, reference: Tuple[Dict[str, bytes], ...]
 ) -> None:
     require_root()
     unshare = require_tool("unshare", package="util-linux")

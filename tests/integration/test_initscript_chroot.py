@@ -7,8 +7,6 @@ its network or host name can be touched. osconf comes from the checkout
 through a wrapper, as a package install would provide /usr/bin/osconf.
 """
 
-from __future__ import annotations
-
 import subprocess
 from pathlib import Path
 
@@ -62,7 +60,7 @@ def test_sysv_script_start_and_status_in_a_chroot(tmp_path: Path) -> None:
         result = subprocess.run(
             [unshare, "--mount", "--net", "--uts", "--propagation", "private",
              "bash", "-c", SCRIPT, "sysv", lower, *map(str, layers), str(REPO)],
-            capture_output=True, text=True, timeout=300,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300,
         )  # fmt: skip
         out = result.stdout
         assert result.returncode == 0, out + result.stderr

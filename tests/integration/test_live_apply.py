@@ -6,14 +6,12 @@ address. Everything is read back over netlink (`ip -j`), and the guest pings
 its gateways.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 

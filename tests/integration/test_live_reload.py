@@ -10,8 +10,6 @@ kernel, and `osconf.reload` asks networkd to reload. networkd must end up
 "configured" with the new address, and the link must never go down.
 """
 
-from __future__ import annotations
-
 import sys
 import textwrap
 from pathlib import Path

@@ -8,8 +8,6 @@ runs there with the 3.9 interpreter. Syntax or standard-library APIs newer
 than 3.9, or reliance on newer dependency versions, fail here.
 """
 
-from __future__ import annotations
-
 import os
 import shutil
 import subprocess
@@ -61,8 +59,9 @@ def _tree() -> str:
     result = subprocess.run(
         [mmdebstrap, "--variant=minbase", "--include=" + ",".join(PACKAGES)]
         + [SUITE, str(building / "root"), MIRROR],
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
         timeout=1200,
     )
     if result.returncode != 0:
@@ -85,8 +84,9 @@ def test_unit_and_golden_tiers_pass_under_python_3_9() -> None:
     tree = _tree()
     version = subprocess.run(
         ["chroot", tree, "python3", "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
         check=True,
     )
     assert version.stdout.strip() == "(3, 9)"
@@ -95,8 +95,9 @@ def test_unit_and_golden_tiers_pass_under_python_3_9() -> None:
     env = dict(os.environ, OSCONF_REPO=str(REPO))
     result = subprocess.run(
         [unshare, "-m", "--propagation", "private", "sh", "-c", RUN, "run39", tree, *args],
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
         env=env,
         timeout=1800,
     )

@@ -9,16 +9,14 @@ executed (strace). Expected: nothing, except that /etc/shadow holds a hash
 that verifies against it.
 """
 
-from __future__ import annotations
-
 import base64
 import logging
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Dict, Iterator, List, Tuple, Union
 
 import pytest
 
@@ -52,7 +50,7 @@ CONF = (
 )
 
 
-def _commands(root: Path, conf: Path) -> dict[str, list[str]]:
+def _commands(root: Path, conf: Path) -> Dict[str, List[str]]:
     return {
         "apply": ["apply", "--root", str(root), "--conf", str(conf)],
         "plan": ["plan", "--root", str(root), "--conf", str(conf)],
@@ -67,12 +65,12 @@ def _commands(root: Path, conf: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def _hits(text: str | bytes, forms: tuple[str, ...]) -> list[str]:
+def _hits(text: Union[str, bytes], forms: Tuple[str, ...]) -> List[str]:
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
     return [form for form in forms if form.encode() in data]
 
 
-def _roots(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def _roots(tmp_path: Path) -> Iterator[Tuple[str, Path]]:
     """Targets for the success path and for failure paths with the password loaded."""
     yield "minimal", make_root(tmp_path / "minimal")
     no_shadow = make_root(tmp_path / "no-shadow")
@@ -112,7 +110,8 @@ def test_password_reaches_no_output_file_or_argv(tmp_path: Path) -> None:
                 result = subprocess.run(
                     [strace, "-f", "-qq", "-s", "65535", "-e", "trace=execve", "-o", str(trace)]
                     + [sys.executable, "-m", "osconf", *debug, *args],
-                    capture_output=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                     cwd=REPO,
                     env=env,
                     timeout=120,
@@ -143,7 +142,7 @@ class _Records(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.texts: list[str] = []
+        self.texts: List[str] = []
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -169,7 +168,7 @@ def records() -> Iterator[_Records]:
 
 
 def test_no_log_record_carries_the_password(
-    tmp_path: Path, records: _Records, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, records: _Records, capsys: "pytest.CaptureFixture[str]"
 ) -> None:
     conf = tmp_path / "os.conf"
     conf.write_text(CONF)
@@ -186,7 +185,7 @@ def test_no_log_record_carries_the_password(
 
 
 def test_an_invalid_password_value_is_never_echoed(
-    tmp_path: Path, records: _Records, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, records: _Records, capsys: "pytest.CaptureFixture[str]"
 ) -> None:
     conf = tmp_path / "os.conf"
     conf.write_text(CONF.replace(FORMS[2], BAD_VALUE))
@@ -224,7 +223,7 @@ def test_boot_run_from_a_partition_leaks_nothing(tmp_path: Path, broken: bool) -
                 [strace, "-f", "-qq", "-s", "65535", "-e", "trace=execve", "-o", str(trace),
                  sys.executable, "-m", "osconf", *debug, "apply", "--root", str(root),
                  "--no-live", "--nic-timeout", "0", "--partition", "LABEL=OSCAUDIT"],
-                capture_output=True, cwd=REPO, env=env, timeout=120,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env, timeout=120,
             )  # fmt: skip
             assert result.returncode == (3 if broken else 0), result.stderr
             assert not _hits(result.stdout + result.stderr, FORMS)

@@ -9,12 +9,11 @@ profiles; the shell-variable files of ifcfg and SUSE are read by a clean
 bash. Every sample address lives only inside the test's namespaces.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Dict, Set, Tuple
 
 import pytest
 
@@ -80,17 +79,29 @@ def _wire(lab: Lab, case: str) -> None:
         lab.add_nic(name, MACS[name], GATEWAYS[name])
 
 
-def _state(lab: Lab) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+def _state(lab: Lab) -> Tuple[Set[Tuple[str, str]], Set[Tuple[str, str, str]]]:
     data = json.loads(lab.guest.ip("-j", "-4", "addr"))
-    addresses = {(e["ifname"], f"{a['local']}/{a['prefixlen']}")
-                 for e in data for a in e["addr_info"] if e["ifname"] != "lo"}  # fmt: skip
+    addresses = {
+        (e["ifname"], f"{a['local']}/{a['prefixlen']}")
+        for e in data
+        for a in e["addr_info"]
+        if e["ifname"] != "lo"
+    }
     return addresses, lab.gateway_routes()
 
 
 def _apply(tmp_path: Path, case: str, stack: str) -> Path:
     root = make_root(tmp_path / "root")
-    result = run_osconf("apply", "--root", str(root), "--no-live", "--network-stack", stack,
-                        "--conf", str(SAMPLES / f"{case}.conf"))  # fmt: skip
+    result = run_osconf(
+        "apply",
+        "--root",
+        str(root),
+        "--no-live",
+        "--network-stack",
+        stack,
+        "--conf",
+        str(SAMPLES / f"{case}.conf"),
+    )
     assert result.returncode == 0, result.stderr
     return root
 
@@ -101,10 +112,16 @@ def _run_networkd(lab: Lab, tmp_path: Path, network: Path, case: str) -> None:
     for name in ("run-dbus", "run-systemd"):
         (tmp_path / name).mkdir(exist_ok=True)
     (tmp_path / "bus.conf").write_text(BUS_CONFIG)
-    script = NETWORKD.format(tmp=tmp_path, network=network, dbus=dbus, networkd=networkd,
-                             routes=len(EXPECTED[case]["routes"]) + 1)  # fmt: skip
-    result = lab.guest.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
-                           check=False, timeout=120)  # fmt: skip
+    script = NETWORKD.format(
+        tmp=tmp_path,
+        network=network,
+        dbus=dbus,
+        networkd=networkd,
+        routes=len(EXPECTED[case]["routes"]) + 1,
+    )
+    result = lab.guest.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script], check=False, timeout=120
+    )
     log = (tmp_path / "networkd.log").read_text() if (tmp_path / "networkd.log").exists() else ""
     assert result.returncode == 0, result.stdout + result.stderr + log
 
@@ -141,13 +158,19 @@ def test_netplan_generates_what_networkd_brings_up(lab: Lab, tmp_path: Path, cas
     netplan = require_tool("netplan", package="netplan.io")
     root = _apply(tmp_path, case, "netplan")
     assert os.stat(root / "etc/netplan/90-osconf.yaml").st_mode & 0o777 == 0o600
-    result = subprocess.run([netplan, "generate", "--root-dir", str(root)],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [netplan, "generate", "--root-dir", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert result.returncode == 0, result.stderr
     emitted = root / "run/systemd/network"
     files = sorted(p.name for p in emitted.glob("*.network"))
-    assert files == sorted(f"10-netplan-osconf-{n}.network" for n in
-                           (("eth0", "eth1") if case == "classic" else ("eth0",)))  # fmt: skip
+    assert files == sorted(
+        f"10-netplan-osconf-{n}.network"
+        for n in (("eth0", "eth1") if case == "classic" else ("eth0",))
+    )
     for name in ("eth0", "eth1") if case == "classic" else ("eth0",):
         path = emitted / f"10-netplan-osconf-{name}.network"
         text = path.read_text()
@@ -175,8 +198,9 @@ def test_ifupdown_brings_up_exactly_os_conf(lab: Lab, tmp_path: Path, case: str)
         (root / "etc/network" / hooks).mkdir(exist_ok=True)
     _wire(lab, case)
     script = IFUPDOWN.format(root=root, tmp=tmp_path)
-    result = lab.guest.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
-                           check=False, timeout=120)  # fmt: skip
+    result = lab.guest.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script], check=False, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     listed = set((tmp_path / "ifquery.txt").read_text().split())
     assert listed >= ({"eth0", "eth1"} if case == "classic" else {"eth0"})
@@ -184,20 +208,35 @@ def test_ifupdown_brings_up_exactly_os_conf(lab: Lab, tmp_path: Path, case: str)
 
 
 def test_ifupdown_replaces_the_images_dhcp_stanza(tmp_path: Path) -> None:
-    root = make_root(tmp_path / "root", {
-        "etc/network/interfaces": "source /etc/network/interfaces.d/*\n\nauto lo\n"
-        "iface lo inet loopback\n\nallow-hotplug eth0 eth9\niface eth0 inet dhcp\n"
-        "    hostname x\n\niface eth9 inet dhcp\n",
-    })  # fmt: skip
-    result = run_osconf("apply", "--root", str(root), "--no-live", "--network-stack", "ifupdown",
-                        "--conf", str(SAMPLES / "vpc.conf"))  # fmt: skip
+    root = make_root(
+        tmp_path / "root",
+        {
+            "etc/network/interfaces": "source /etc/network/interfaces.d/*\n\nauto lo\n"
+            "iface lo inet loopback\n\nallow-hotplug eth0 eth9\niface eth0 inet dhcp\n"
+            "    hostname x\n\niface eth9 inet dhcp\n",
+        },
+    )
+    result = run_osconf(
+        "apply",
+        "--root",
+        str(root),
+        "--no-live",
+        "--network-stack",
+        "ifupdown",
+        "--conf",
+        str(SAMPLES / "vpc.conf"),
+    )
     assert result.returncode == 0, result.stderr
     text = (root / "etc/network/interfaces").read_text()
     assert "# osconf: iface eth0 inet dhcp" in text and "# osconf:     hostname x" in text
     assert "allow-hotplug eth9\n" in text and "\niface eth9 inet dhcp" in text
     ifquery = require_tool("ifquery", package="ifupdown")
-    listed = subprocess.run([ifquery, "-i", str(root / "etc/network/interfaces"), "--list",
-                             "--allow=hotplug"], capture_output=True, text=True)  # fmt: skip
+    listed = subprocess.run(
+        [ifquery, "-i", str(root / "etc/network/interfaces"), "--list", "--allow=hotplug"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert listed.stdout.split() == ["eth9"]
 
 
@@ -231,15 +270,22 @@ print(json.dumps(out))
 
 @pytest.mark.parametrize("case", ["vpc", "classic"])
 def test_networkmanager_keyfiles_load_in_libnm(tmp_path: Path, case: str) -> None:
-    probe = subprocess.run(["/usr/bin/python3", "-c", "import gi; gi.require_version('NM', '1.0')"],
-                           capture_output=True)  # fmt: skip
+    probe = subprocess.run(
+        ["/usr/bin/python3", "-c", "import gi; gi.require_version('NM', '1.0')"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     if probe.returncode != 0:
         require_tool("libnm-gi-missing", package="python3-gi gir1.2-nm-1.0")
     root = _apply(tmp_path, case, "networkmanager")
     files = sorted((root / "etc/NetworkManager/system-connections").glob("*.nmconnection"))
     assert all(f.stat().st_mode & 0o777 == 0o600 for f in files)
-    result = subprocess.run(["/usr/bin/python3", "-c", READ_KEYFILE, *map(str, files)],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        ["/usr/bin/python3", "-c", READ_KEYFILE, *map(str, files)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert result.returncode == 0, result.stderr
     profiles = json.loads(result.stdout)
     eth0 = profiles["osconf-eth0"]
@@ -257,9 +303,13 @@ def test_networkmanager_keyfiles_load_in_libnm(tmp_path: Path, case: str) -> Non
 SHELL_VALUES = 'set -a; . "$1"; env -0'
 
 
-def _shell_values(path: Path) -> dict[str, str]:
-    out = subprocess.run(["env", "-i", "/bin/bash", "--norc", "--noprofile", "-c", SHELL_VALUES,
-                          "read", str(path)], capture_output=True, check=True).stdout  # fmt: skip
+def _shell_values(path: Path) -> Dict[str, str]:
+    out = subprocess.run(
+        ["env", "-i", "/bin/bash", "--norc", "--noprofile", "-c", SHELL_VALUES, "read", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        check=True,
+    ).stdout
     values = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
     return {k: v for k, v in values.items() if k not in ("PWD", "SHLVL", "_", "OLDPWD")}
 
@@ -268,20 +318,39 @@ def test_ifcfg_values_as_initscripts_read_them(tmp_path: Path) -> None:
     root = _apply(tmp_path, "classic", "ifcfg")
     base = root / "etc/sysconfig/network-scripts"
     assert _shell_values(base / "ifcfg-eth0") == {
-        "DEVICE": "eth0", "TYPE": "Ethernet", "ONBOOT": "yes", "BOOTPROTO": "none",
-        "IPADDR": "10.171.254.123", "PREFIX": "24", "NETMASK": "255.255.255.0",
-        "HWADDR": MACS["eth0"], "DEFROUTE": "no", "IPV6INIT": "no",
-    }  # fmt: skip
+        "DEVICE": "eth0",
+        "TYPE": "Ethernet",
+        "ONBOOT": "yes",
+        "BOOTPROTO": "none",
+        "IPADDR": "10.171.254.123",
+        "PREFIX": "24",
+        "NETMASK": "255.255.255.0",
+        "HWADDR": MACS["eth0"],
+        "DEFROUTE": "no",
+        "IPV6INIT": "no",
+    }
     assert _shell_values(base / "ifcfg-eth1") == {
-        "DEVICE": "eth1", "TYPE": "Ethernet", "ONBOOT": "yes", "BOOTPROTO": "none",
-        "IPADDR": "42.120.74.105", "PREFIX": "24", "NETMASK": "255.255.255.0",
-        "HWADDR": MACS["eth1"], "GATEWAY": "42.120.74.1", "DEFROUTE": "yes",
-        "DNS1": "7.7.7.7", "DNS2": "8.8.8.8", "PEERDNS": "no", "IPV6INIT": "no",
-    }  # fmt: skip
+        "DEVICE": "eth1",
+        "TYPE": "Ethernet",
+        "ONBOOT": "yes",
+        "BOOTPROTO": "none",
+        "IPADDR": "42.120.74.105",
+        "PREFIX": "24",
+        "NETMASK": "255.255.255.0",
+        "HWADDR": MACS["eth1"],
+        "GATEWAY": "42.120.74.1",
+        "DEFROUTE": "yes",
+        "DNS1": "7.7.7.7",
+        "DNS2": "8.8.8.8",
+        "PEERDNS": "no",
+        "IPV6INIT": "no",
+    }
     lines = (base / "route-eth0").read_text().splitlines()
     routes = [line for line in lines if not line.startswith("#")]
-    assert routes == ["10.0.0.0/8 via 10.171.254.1 dev eth0",
-                      "172.16.0.0/12 via 10.171.254.1 dev eth0"]  # fmt: skip
+    assert routes == [
+        "10.0.0.0/8 via 10.171.254.1 dev eth0",
+        "172.16.0.0/12 via 10.171.254.1 dev eth0",
+    ]
     assert not (base / "route-eth1").exists()
 
 
@@ -289,7 +358,10 @@ def test_suse_values_as_wicked_reads_them(tmp_path: Path) -> None:
     root = _apply(tmp_path, "classic", "suse")
     base = root / "etc/sysconfig/network"
     assert _shell_values(base / "ifcfg-eth0") == {
-        "STARTMODE": "auto", "BOOTPROTO": "static", "IPADDR": "10.171.254.123/24"}  # fmt: skip
+        "STARTMODE": "auto",
+        "BOOTPROTO": "static",
+        "IPADDR": "10.171.254.123/24",
+    }
     assert _shell_values(base / "config")["NETCONFIG_DNS_STATIC_SERVERS"] == "7.7.7.7 8.8.8.8"
     routes = (base / "ifroute-eth1").read_text().splitlines()[1:]
     assert routes == ["default 42.120.74.1 - eth1"]
@@ -297,8 +369,16 @@ def test_suse_values_as_wicked_reads_them(tmp_path: Path) -> None:
 
 def test_classic_to_vpc_leaves_no_stale_file(tmp_path: Path) -> None:
     root = _apply(tmp_path, "classic", "networkd")
-    result = run_osconf("apply", "--root", str(root), "--no-live", "--network-stack", "networkd",
-                        "--conf", str(SAMPLES / "vpc.conf"))  # fmt: skip
+    result = run_osconf(
+        "apply",
+        "--root",
+        str(root),
+        "--no-live",
+        "--network-stack",
+        "networkd",
+        "--conf",
+        str(SAMPLES / "vpc.conf"),
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (root / "etc/systemd/network").iterdir()) == [
         "10-osconf-eth0.network"

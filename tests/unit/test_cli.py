@@ -1,7 +1,5 @@
 """The command line as an operator uses it: exit codes, messages, no changes on errors."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import pytest
@@ -64,7 +62,12 @@ def test_apply_result_passes_pwck(minimal_root: Path, samples: Path) -> None:
     assert result.returncode == 0, result.stderr
     import subprocess
 
-    check = subprocess.run([pwck, "-r", "-R", str(minimal_root)], capture_output=True, text=True)
+    check = subprocess.run(
+        [pwck, "-r", "-R", str(minimal_root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
 

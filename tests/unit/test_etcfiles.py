@@ -1,7 +1,5 @@
 """Pure /etc editors: they change only the lines osconf owns."""
 
-from __future__ import annotations
-
 from osconf import etcfiles
 
 

@@ -11,11 +11,10 @@ The suite runs the short profile `ci`; the long run is
 `HYPOTHESIS_PROFILE=fuzz-long bench/fuzz.sh` (see bench/fuzz.sh).
 """
 
-from __future__ import annotations
-
 import base64
 import os
 import shlex
+from typing import Dict, List, Tuple
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -179,7 +178,7 @@ def test_mutated_samples(sample: bytes, draw: st.DataObject) -> None:
 
 @PROFILE
 @given(st.lists(st.tuples(st.sampled_from(KEYS), BAD_VALUES), min_size=1, max_size=12), st.data())
-def test_every_key_with_bad_values(pairs: list[tuple[str, str]], draw: st.DataObject) -> None:
+def test_every_key_with_bad_values(pairs: List[Tuple[str, str]], draw: st.DataObject) -> None:
     lines = SAMPLE_FILES[draw.draw(st.integers(0, 1))].decode().splitlines()
     for key, value in pairs:
         quoted = draw.draw(st.sampled_from([value, shlex.quote(value), f'"{value}"']))
@@ -221,7 +220,7 @@ NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
 
 @PROFILE
 @given(st.lists(st.tuples(NAME, VALUE), max_size=10))
-def test_shell_quoted_values_parse_back(pairs: list[tuple[str, str]]) -> None:
+def test_shell_quoted_values_parse_back(pairs: List[Tuple[str, str]]) -> None:
     text = "".join(f"{key}={shlex.quote(value)}\n" for key, value in pairs)
     assignments, problems = parse(text.encode("utf-8"))
     assert problems == ()
@@ -234,7 +233,7 @@ def _dotted(value: int) -> str:
 
 
 @st.composite
-def nics(draw: st.DrawFn, index: int, default: bool) -> tuple[Nic, dict[str, str]]:
+def nics(draw: st.DrawFn, index: int, default: bool) -> Tuple[Nic, Dict[str, str]]:
     prefix = draw(st.integers(8, 30))
     size = 1 << (32 - prefix)
     base = draw(st.integers(1, 223)) << 24 | draw(st.integers(0, (1 << 24) - 1))
@@ -282,7 +281,7 @@ LABEL = st.from_regex(r"[A-Za-z]([A-Za-z0-9-]{0,10}[A-Za-z0-9])?", fullmatch=Tru
     st.data(),
 )
 def test_conf_written_shell_style_loads_equal(
-    hostname: str, password: str, classic: bool, dns: list[str], draw: st.DataObject
+    hostname: str, password: str, classic: bool, dns: List[str], draw: st.DataObject
 ) -> None:
     assume(len(hostname) <= 64 and not all(p.isdigit() for p in hostname.split(".")))
     first, first_keys = draw.draw(nics(0, default=not classic))

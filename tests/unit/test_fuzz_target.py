@@ -7,11 +7,10 @@ every line osconf does not own is kept byte for byte, and a root hash that
 was written verifies. Profiles as in test_fuzz.py (HYPOTHESIS_PROFILE).
 """
 
-from __future__ import annotations
-
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -76,7 +75,7 @@ def _owned(line: bytes, kind: bytes) -> bool:
 @PROFILE
 @given(CONTENT, CONTENT, CONTENT, st.one_of(st.none(), CONTENT))
 def test_any_target_content_is_applied_or_reported(
-    hosts: bytes, resolv: bytes, shadow: bytes, sysconfig: bytes | None
+    hosts: bytes, resolv: bytes, shadow: bytes, sysconfig: Optional[bytes]
 ) -> None:
     base = Path(tempfile.mkdtemp(prefix="osconf-fuzz-"))
     try:

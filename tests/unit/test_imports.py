@@ -6,12 +6,11 @@ loads neither the planner nor the side-effect layer. Each command runs in a
 fresh interpreter, so that other tests' imports cannot hide a regression.
 """
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Set
 
 import pytest
 
@@ -25,12 +24,13 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def modules_after(*args: str) -> set[str]:
+def modules_after(*args: str) -> Set[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
         cwd=REPO,
         env=env,
         timeout=60,
@@ -70,7 +70,13 @@ def test_a_boot_without_os_conf_loads_no_validator_or_planner(tmp_path: Path) ->
         "code = lifecycle._on_partition(system, Options(), Path('/nonexistent/os.conf'))\n"
         "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["code"] == 0

@@ -1,7 +1,5 @@
 """The house rules are enforced, not hoped for: ruff and mypy --strict."""
 
-from __future__ import annotations
-
 import subprocess
 import sys
 
@@ -10,10 +8,14 @@ from tests.conftest import REPO
 PATHS = ["osconf", "tests", "bench", "setup.py"]
 
 
-def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+def _run(*argv: str) -> "subprocess.CompletedProcess[str]":
     existing = [p for p in PATHS if (REPO / p).exists()]
     return subprocess.run(
-        [sys.executable, "-m", *argv, *existing], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", *argv, *existing],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
     )
 
 
@@ -31,7 +33,8 @@ def test_mypy_strict() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-incremental", "osconf"],
         cwd=REPO,
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,11 +1,10 @@
 """The live network's pure parts: state record, NIC choice, planned actions, reload table."""
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict, Optional
 
 import pytest
 
@@ -42,8 +41,8 @@ def sample(name: str) -> OsConf:
     return conf
 
 
-def link(index: int, name: str, mac: str | None, **kw: object) -> Link:
-    fields: dict[str, object] = {"permanent_mac": None, "up": True, "kind": None, "master": None}
+def link(index: int, name: str, mac: Optional[str], **kw: object) -> Link:
+    fields: Dict[str, object] = {"permanent_mac": None, "up": True, "kind": None, "master": None}
     fields.update(kw)
     return Link(index, name, mac, **fields)  # type: ignore[arg-type]
 
@@ -161,7 +160,13 @@ def test_pyroute2_is_loaded_only_by_the_live_apply() -> None:
         "plan.make_plan(conf, System('/nonexistent'), options).describe()\n"
         "assert 'pyroute2' not in sys.modules, 'pyroute2 imported while planning'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -185,5 +190,5 @@ def test_nic_timeout_argument(tmp_path: Path) -> None:
         ("10.0.0.1", 32, None),
     ],
 )
-def test_broadcast(address: str, prefixlen: int, expected: str | None) -> None:
+def test_broadcast(address: str, prefixlen: int, expected: Optional[str]) -> None:
     assert broadcast(address, prefixlen) == expected

@@ -1,9 +1,8 @@
 """Finding the first partition in simulated layouts (sysfs + mountinfo views)."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 
@@ -11,8 +10,8 @@ from osconf.errors import LocateError
 from osconf.locate import Host, block_devices, mounts, parse_spec, root_disk
 
 
-def layout(tmp: Path, disks: dict[str, list[int]], root_devno: str,
-           slaves: dict[str, list[str]] | None = None) -> Host:  # fmt: skip
+def layout(tmp: Path, disks: Dict[str, List[int]], root_devno: str,
+           slaves: Optional[Dict[str, List[str]]] = None) -> Host:  # fmt: skip
     """A /sys and /proc view: `disks` maps a disk to its partition numbers."""
     sys_dir, proc = tmp / "sys", tmp / "proc"
     (sys_dir / "class/block").mkdir(parents=True)
@@ -91,7 +90,7 @@ def test_mountinfo_escapes(tmp_path: Path) -> None:
     [("LABEL=boot", ("LABEL", "boot")), ('UUID="ab-cd"', ("UUID", "ab-cd")),
      ("label=x", ("LABEL", "x")), ("/dev/vda1", ("PATH", "/dev/vda1"))],
 )  # fmt: skip
-def test_specs(spec: str, parsed: tuple[str, str]) -> None:
+def test_specs(spec: str, parsed: Tuple[str, str]) -> None:
     assert parse_spec(spec) == parsed
 
 

@@ -1,20 +1,20 @@
 """The os.conf reader: shell assignment syntax, read without a shell."""
 
-from __future__ import annotations
+from typing import Dict, List, Union
 
 import pytest
 
 from osconf.parse import MAX_BYTES, Assignment, parse
 
 
-def values(text: str | bytes) -> dict[str, str]:
+def values(text: Union[str, bytes]) -> Dict[str, str]:
     data = text.encode() if isinstance(text, str) else text
     assignments, problems = parse(data)
     assert not [p for p in problems if p.fatal], problems
     return {a.key: a.value for a in assignments}
 
 
-def errors(text: str | bytes) -> list[str]:
+def errors(text: Union[str, bytes]) -> List[str]:
     data = text.encode() if isinstance(text, str) else text
     _, problems = parse(data, "f")
     return [str(p) for p in problems if p.fatal]

@@ -1,9 +1,8 @@
 """Planning: data in, actions out; DNS goes where the resolver reads it."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
+from typing import Dict, Tuple
 
 from osconf.actions import CannotPlan, RemoveFile, SetLiveHostname, SetPassword, WriteFile
 from osconf.model import Nic, OsConf, Secret
@@ -19,7 +18,7 @@ CONF = OsConf(
 )
 
 
-def writes(actions: tuple[object, ...]) -> dict[str, str]:
+def writes(actions: Tuple[object, ...]) -> Dict[str, str]:
     return {a.path: a.content for a in actions if isinstance(a, WriteFile)}
 
 

@@ -1,9 +1,8 @@
 """File-system identification from real images made by the real mkfs tools."""
 
-from __future__ import annotations
-
 import subprocess
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -12,8 +11,12 @@ from tests.helpers.tools import require_tool
 
 
 def _blkid(image: Path, tag: str) -> str:
-    return subprocess.run(["blkid", "-p", "-s", tag, "-o", "value", str(image)],
-                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        ["blkid", "-p", "-s", tag, "-o", "value", str(image)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    ).stdout.strip()
 
 
 @pytest.mark.parametrize(
@@ -26,13 +29,13 @@ def _blkid(image: Path, tag: str) -> str:
         (["mkfs.vfat", "-F", "16", "-n", "PART1"], "vfat"),
     ],
 )
-def test_matches_blkid(tmp_path: Path, argv: list[str], kind: str) -> None:
+def test_matches_blkid(tmp_path: Path, argv: List[str], kind: str) -> None:
     require_tool(argv[0], package="dosfstools" if "vfat" in argv[0] else "e2fsprogs")
     require_tool("blkid", package="util-linux")
     image = tmp_path / "fs.img"
     with open(image, "wb") as handle:
         handle.truncate(40 * 1024 * 1024)
-    subprocess.run([*argv, str(image)], check=True, capture_output=True)
+    subprocess.run([*argv, str(image)], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     fs = identify(image.read_bytes()[:PROBE_BYTES])
     assert fs is not None and fs.type == kind
     assert fs.uuid == _blkid(image, "UUID")

@@ -1,9 +1,8 @@
 """Stack detection and renderer rules, on small image trees."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
+from typing import Dict, List
 
 import pytest
 
@@ -35,7 +34,7 @@ def _enable(root: Path, unit: str) -> None:
         ({"etc/osconf.conf": "network_stack=netplan\n"}, [], "netplan"),
     ],
 )
-def test_detection(tmp_path: Path, files: dict[str, str], units: list[str], expected: str) -> None:
+def test_detection(tmp_path: Path, files: Dict[str, str], units: List[str], expected: str) -> None:
     root = make_root(tmp_path / "root", files)
     for unit in units:
         _enable(root, unit)

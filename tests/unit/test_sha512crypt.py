@@ -1,7 +1,5 @@
 """In-process SHA-512 crypt against independent implementations."""
 
-from __future__ import annotations
-
 import shutil
 import subprocess
 import warnings
@@ -50,8 +48,9 @@ def test_matches_openssl() -> None:
     result = subprocess.run(
         [openssl, "passwd", "-6", "-salt", "abcdefgh", "-stdin"],
         input="qwer1234\n",
-        capture_output=True,
-        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
         check=True,
     )
     assert sha512_crypt("qwer1234", "abcdefgh") == result.stdout.strip()

@@ -1,7 +1,5 @@
 """The side-effect layer: confined to its root, atomic, backed up."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 

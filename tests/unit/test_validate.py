@@ -1,9 +1,8 @@
 """Validation: every class of bad value, all problems at once, classic/VPC."""
 
-from __future__ import annotations
-
 import base64
 from pathlib import Path
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -23,12 +22,12 @@ VPC = {
 }
 
 
-def text(overrides: dict[str, str | None] | None = None) -> bytes:
-    merged: dict[str, str | None] = {**VPC, **(overrides or {})}
+def text(overrides: Optional[Dict[str, Optional[str]]] = None) -> bytes:
+    merged: Dict[str, Optional[str]] = {**VPC, **(overrides or {})}
     return "".join(f"{k}={v}\n" for k, v in merged.items() if v is not None).encode()
 
 
-def problems_of(data: bytes) -> list[str]:
+def problems_of(data: bytes) -> List[str]:
     with pytest.raises(ConfigError) as caught:
         load(data, "os.conf")
     return [str(p) for p in caught.value.problems if p.fatal]
