@@ -13,13 +13,11 @@ that boots (no host keys: OK); afterwards it flags the keys the instance
 now carries.
 """
 
-from __future__ import annotations
-
 import base64
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Dict, Iterator, Tuple
 
 import pytest
 
@@ -45,7 +43,7 @@ def _conf(password: str, mac: str = FIRST_MAC) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def keyless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, Path, Path]]:
+def keyless(tmp_path_factory: "pytest.TempPathFactory") -> Iterator[Tuple[Path, Path, Path, Path]]:
     """The Debian image with osconf, its root password locked, no SSH host keys."""
     require_root()
     tools = (("qemu-system-x86_64", "qemu-system-x86"), ("mmdebstrap", None),
@@ -75,19 +73,24 @@ def _host_key(guest: Guest, password: str) -> str:
         client.close()
 
 
-def _public_keys(guest: Guest, password: str) -> dict[str, str]:
+def _public_keys(guest: Guest, password: str) -> Dict[str, str]:
+    """File name -> "type base64" (without the comment) of each public host key."""
     listing = guest.run(password, "cd /etc/ssh && grep -H . ssh_host_*_key.pub")
-    return dict(line.split(":", 1) for line in listing.splitlines())
+    keys = {}
+    for line in listing.splitlines():
+        name, _, key = line.partition(":")
+        keys[name] = " ".join(key.split()[:2])
+    return keys
 
 
-def _verdicts(disk: Path) -> dict[str, str]:
+def _verdicts(disk: Path) -> Dict[str, str]:
     done = run_osconf("check-image", "--format", "json", str(disk))
     assert done.returncode in (0, 8, 9), done.stderr
     return {item["name"]: item["result"] for item in json.loads(done.stdout)["check_items"]}
 
 
 def test_keys_made_at_first_boot_kept_on_settings_change_new_for_new_instance(
-    keyless: tuple[Path, Path, Path, Path],
+    keyless: Tuple[Path, Path, Path, Path],
 ) -> None:
     work, tree, kernel, initrd = keyless
     disk = Disk(work / "disk")

@@ -8,14 +8,12 @@ FAT32 first partition made with mkfs.vfat/mtools, ext4 root made with
 and disks broken in the ways only a disk can be.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Callable, Dict, Iterator, Tuple
 
 import pytest
 
@@ -97,7 +95,7 @@ def good_tree(base: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def baseline(tmp_path_factory: "pytest.TempPathFactory") -> Dict[str, str]:
     report = check_image(str(good_tree(tmp_path_factory.mktemp("baseline"))))
     return {f.name: f.status for f in report.findings}
 
@@ -167,7 +165,7 @@ def _exec_start_elsewhere(root: Path) -> None:
              "ExecStart=/opt/osconf/bin/osconf")(root)  # fmt: skip
 
 
-BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str]] = {
+BREAKAGES: Dict[str, Tuple[Callable[[Path], None], str, str]] = {
     "no virtio": (_replace(f"usr/lib/modules/{KERNEL}/modules.dep", "virtio_blk", "xen_blkfront"),
                   "driver", "FAILED"),
     "no kernel": (lambda root: shutil.rmtree(root / "usr/lib/modules"), "driver", "FAILED"),
@@ -215,7 +213,7 @@ ALSO = {"network service off": {"network stack": "FAILED"}}
 
 @pytest.mark.parametrize("case", sorted(BREAKAGES))
 def test_each_breakage_changes_exactly_its_verdict(
-    case: str, tmp_path: Path, baseline: dict[str, str]
+    case: str, tmp_path: Path, baseline: Dict[str, str]
 ) -> None:
     root = good_tree(tmp_path)
     breaker, name, status = BREAKAGES[case]
@@ -239,7 +237,12 @@ def immutable_shadow(tmp_path: Path) -> Iterator[Path]:
     chattr = require_tool("chattr", package="e2fsprogs")
     root = good_tree(tmp_path)
     shadow = root / "etc/shadow"
-    if subprocess.run([chattr, "+i", str(shadow)], capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            [chattr, "+i", str(shadow)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        ).returncode
+        != 0
+    ):
         pytest.skip("the temporary directory's file system has no inode flags")
     try:
         yield root
@@ -280,7 +283,7 @@ def _mkfs_ext4(image: Path, size_mb: int, source: Path, *features: str) -> None:
 
 def make_disk(work: Path, tree: Path, *, label: str = "dos", gib: int = DISK_GIB,
               first: str = "fat32", conf_dir: bool = True, root_type: str = "83",
-              root_features: tuple[str, ...] = ()) -> Path:  # fmt: skip
+              root_features: Tuple[str, ...] = ()) -> Path:  # fmt: skip
     """An MBR (or GPT) disk: partition 1 FAT32 or ext4, partition 2 the ext4 root."""
     for tool, package in (("sfdisk", "fdisk"), ("mkfs.ext4", "e2fsprogs"),
                           ("mkfs.vfat", "dosfstools"), ("mmd", "mtools")):  # fmt: skip
@@ -295,13 +298,13 @@ def make_disk(work: Path, tree: Path, *, label: str = "dos", gib: int = DISK_GIB
     else:
         layout = (f"label: gpt\nstart={p1_start}, size={P1_MB * 2048}\n"
                   f"start={p2_start}, size={ROOT_MB * 2048}\n")  # fmt: skip
-    subprocess.run(["sfdisk", "-q", str(disk)], input=layout, text=True, check=True)
+    subprocess.run(["sfdisk", "-q", str(disk)], input=layout, universal_newlines=True, check=True)
     p1 = work / "p1.img"
     if first == "fat32":
         with open(p1, "wb") as handle:
             handle.truncate(P1_MB * 1024**2)
         subprocess.run(["mkfs.vfat", "-F", "32", "-s", "1", str(p1)], check=True,
-                       capture_output=True)  # fmt: skip
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         if conf_dir:
             subprocess.run(["mmd", "-i", str(p1), "::aliyun_custom_image"], check=True)
     else:
@@ -320,11 +323,11 @@ def make_disk(work: Path, tree: Path, *, label: str = "dos", gib: int = DISK_GIB
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tree(tmp_path_factory: "pytest.TempPathFactory") -> Path:
     return good_tree(tmp_path_factory.mktemp("disk-tree"))
 
 
-def _verdicts(path: Path) -> dict[str, str]:
+def _verdicts(path: Path) -> Dict[str, str]:
     return {f.name: f.status for f in check_image(str(path)).findings}
 
 
@@ -362,10 +365,11 @@ def _shadow_immutable(disk: Path) -> None:
     """Sets the immutable flag on /etc/shadow inside partition 2, with debugfs."""
     offset = (2048 + P1_MB * 2048) * 512
     subprocess.run(["debugfs", "-w", "-R", "set_inode_field /etc/shadow flags 0x80010",
-                    f"{disk}?offset={offset}"], check=True, capture_output=True)  # fmt: skip
+                    f"{disk}?offset={offset}"], check=True, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)  # fmt: skip
 
 
-DISK_BREAKAGES: dict[str, tuple[dict[str, object], str]] = {
+DISK_BREAKAGES: Dict[str, Tuple[Dict[str, object], str]] = {
     "gpt": ({"label": "gpt"}, "partition table"),
     "64bit": ({"root_features": ("64bit",)}, "filesystem"),
     "quota and project": ({"root_features": ("^64bit", "quota", "project")}, "filesystem"),

@@ -5,11 +5,10 @@ Which keys sshd uses (HostKey lines, Includes, defaults), when they are made
 and when they are kept (same MACs, a mere settings change, no os.conf).
 """
 
-from __future__ import annotations
-
 import json
 import os
 from pathlib import Path
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -38,12 +37,12 @@ def _root(tmp_path: Path, sshd_config: str = "") -> System:
     return System(root)
 
 
-def _keys(system: System) -> dict[str, bytes]:
+def _keys(system: System) -> Dict[str, bytes]:
     folder = system.host_path("/etc/ssh")
     return {p.name: p.read_bytes() for p in sorted(folder.glob("ssh_host_*"))}
 
 
-def _ensure(system: System, conf: OsConf | None, ever_ran: bool, console: Path) -> list[str]:
+def _ensure(system: System, conf: Optional[OsConf], ever_ran: bool, console: Path) -> List[str]:
     program = require_tool("ssh-keygen", package="openssh-client")
     return sshkeys.ensure(system, conf, ever_ran, program, str(console))
 

@@ -1,7 +1,5 @@
 """Partition tables and superblocks as `check-image` reads them, from tables sfdisk wrote."""
 
-from __future__ import annotations
-
 import struct
 import subprocess
 from pathlib import Path
@@ -18,7 +16,7 @@ def _disk(tmp_path: Path, script: str, mib: int = 64) -> Path:
     disk = tmp_path / "disk.img"
     with open(disk, "wb") as handle:
         handle.truncate(mib * MIB)
-    subprocess.run([sfdisk, "-q", str(disk)], input=script, text=True, check=True)
+    subprocess.run([sfdisk, "-q", str(disk)], input=script, universal_newlines=True, check=True)
     return disk
 
 
