@@ -9,7 +9,7 @@ target (a tree has no partition table); it never changes the exit code.
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Sequence
 
 OK = "OK"
 WARNING = "WARNING"
@@ -17,8 +17,9 @@ FAILED = "FAILED"
 SKIPPED = "SKIPPED"
 
 # Exit codes of `osconf check-image` (README, "Exit codes").
-EXIT_WARNINGS = 8
-EXIT_FAILURES = 9
+# (8 is `status`'s "last run stopped on an error".)
+EXIT_WARNINGS = 10
+EXIT_FAILURES = 11
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,9 @@ def text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(report: Report, extra: Optional[Dict[str, Any]] = None) -> str:
-    """The report as one JSON document (see README, "osconf check-image")."""
-    data: Dict[str, Any] = {
+def fields(report: Report) -> Dict[str, Any]:
+    """The report's members of the JSON document (README, "osconf check-image")."""
+    return {
         "target": report.target,
         "kind": report.kind,
         "facts": dict(report.facts),
@@ -79,14 +80,17 @@ def as_json(report: Report, extra: Optional[Dict[str, Any]] = None) -> str:
             for f in report.findings
         ],
         "summary": {s: report.count(s) for s in (OK, WARNING, FAILED, SKIPPED)},
-        "exit_code": report.exit_code,
     }
-    data.update(extra or {})
-    return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
-def worst(findings: List[Finding]) -> str:
-    for status in (FAILED, WARNING, OK):
-        if any(f.status == status for f in findings):
-            return status
-    return SKIPPED
+def as_json(report: Report) -> str:
+    """One JSON document in osconf's envelope (schema osconf/1)."""
+    code = report.exit_code
+    data: Dict[str, Any] = {
+        "schema": "osconf/1",
+        "command": "check-image",
+        "ok": code == 0,
+        "exit_code": code,
+    }
+    data.update(fields(report))
+    return json.dumps(data, indent=2) + "\n"

@@ -10,13 +10,12 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
         help="check an image tree or disk image file against the ECS import requirements",
         description="Checks offline what the ECS image compliance tool checks in a running "
         "server, plus the Customized Linux requirements and osconf's readiness. Exit 0: all "
-        "passed; 8: warnings; 9: failures.",
+        "passed; 10: warnings; 11: failures.",
     )
     parser.add_argument("target", metavar="TARGET", help="image tree, or raw/qcow2/vmdk/vhd file")
     parser.add_argument(
-        "--format", dest="check_format", choices=("text", "json"), default=None,
-        help="report format (default: text)",
-    )  # fmt: skip
+        "--format", choices=("text", "json"), default="text", help="report format (default: text)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -25,6 +24,5 @@ def run(args: argparse.Namespace) -> int:
     from osconf.checkimage.report import as_json, text
 
     report = check_image(args.target)
-    chosen = args.check_format or getattr(args, "format", None) or "text"
-    print(as_json(report) if chosen == "json" else text(report), end="")
+    print(as_json(report) if args.format == "json" else text(report), end="")
     return report.exit_code

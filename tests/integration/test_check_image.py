@@ -126,6 +126,8 @@ def test_json_report(tmp_path: Path) -> None:
     assert "SELINUX=enforcing" in items["security"]["description"]
     assert items["security"]["fix"]
     assert report["summary"]["FAILED"] == 1 and report["exit_code"] == EXIT_FAILURES
+    assert report["schema"] == "osconf/1" and report["command"] == "check-image"
+    assert report["ok"] is False
     assert report["facts"]["Current system"] == "Debian GNU/Linux 12 (bookworm)"
 
 
