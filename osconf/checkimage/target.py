@@ -115,11 +115,20 @@ def opened(path: str, workdir: Optional[str] = None) -> Iterator[Target]:
             raw = _convert(path, fmt, workdir)
             temporary.append(raw)
         layout = read_layout(raw)
-        view, root, why = _root_view(raw, layout)
-        yield Target(path, f"disk image ({fmt})", view, layout, root, raw, why)
+        if "?" in raw or "@@" in raw:
+            # debugfs reads "name?offset=N", mtools "name@@N": give them a plain name.
+            folder = tempfile.mkdtemp(prefix="osconf-check-", dir=workdir)
+            os.symlink(os.path.abspath(raw), os.path.join(folder, "disk.img"))
+            temporary += [os.path.join(folder, "disk.img"), folder]
+            raw = temporary[-2]
+        view, root, why = _root_view(os.path.abspath(raw), layout)
+        yield Target(path, f"disk image ({fmt})", view, layout, root, os.path.abspath(raw), why)
     finally:
         for name in temporary:
-            os.unlink(name)
+            if os.path.isdir(name) and not os.path.islink(name):
+                os.rmdir(name)
+            else:
+                os.unlink(name)
 
 
 def _convert(path: str, fmt: str, workdir: Optional[str]) -> str:

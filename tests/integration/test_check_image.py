@@ -417,3 +417,12 @@ def test_missing_target_and_unconvertible_file(tmp_path: Path) -> None:
     junk.write_bytes(b"QFI\xfb" + b"\0" * 1020)
     done = run_osconf("check-image", str(junk))
     assert done.returncode in (4, 7) and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_disk_whose_name_has_question_marks_and_at_signs(tmp_path: Path, tree: Path) -> None:
+    disk = make_disk(tmp_path, tree)
+    odd = tmp_path / "my?offset=0@@9.img"
+    disk.rename(odd)
+    before = set(os.listdir(tmp_path))
+    assert set(_verdicts(odd).values()) == {"OK"}
+    assert set(os.listdir(tmp_path)) == before

@@ -4,6 +4,9 @@ import struct
 import subprocess
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from osconf.checkimage.layout import ext_info, fs_type, read_layout
 from osconf.checkimage.target import image_format
 from tests.helpers.tools import require_tool
@@ -84,3 +87,34 @@ def test_image_formats_by_magic(tmp_path: Path) -> None:
     vhd = tmp_path / "vhd"
     vhd.write_bytes(b"\0" * 4096 + b"conectix" + b"\0" * 504)
     assert image_format(str(vhd)) == "vhd"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=0, max_size=4096), st.integers(min_value=0, max_value=4096))
+def test_any_bytes_give_a_layout_or_none_never_an_exception(head: bytes, pad: int) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile() as handle:
+        handle.write(head + b"\0" * pad)
+        handle.flush()
+        layout = read_layout(handle.name)
+    assert layout.scheme in ("mbr", "gpt", "none")
+    assert len(layout.partitions) <= 128
+
+
+def test_an_ebr_chain_that_loops_ends(tmp_path: Path) -> None:
+    disk = bytearray(64 * 512)
+    disk[510:512] = b"\x55\xaa"
+    # Slot 1: an extended partition at LBA 8 whose EBR points back at itself.
+    disk[446 + 4] = 0x05
+    struct.pack_into("<II", disk, 446 + 8, 8, 32)
+    ebr = 8 * 512
+    disk[ebr + 510 : ebr + 512] = b"\x55\xaa"
+    disk[ebr + 446 + 4] = 0x83
+    struct.pack_into("<II", disk, ebr + 446 + 8, 1, 4)
+    disk[ebr + 462 + 4] = 0x05
+    struct.pack_into("<II", disk, ebr + 462 + 8, 0, 32)
+    path = tmp_path / "loop.img"
+    path.write_bytes(bytes(disk))
+    layout = read_layout(str(path))
+    assert [p.number for p in layout.partitions] == [5]
