@@ -62,6 +62,7 @@ def _commands(root: Path, conf: Path) -> Dict[str, List[str]]:
         "watch": ["watch", "--once", "--root", str(root), "--no-live",
                   "--partition", "LABEL=OSCONF-AUDIT-NONE"],
         "install": ["install", "--root", str(root), "--partition", "LABEL=OSCONF-AUDIT-NONE"],
+        "check-image": ["check-image", "--format", "json", str(root)],
     }  # fmt: skip
 
 
