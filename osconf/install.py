@@ -1,31 +1,52 @@
 """`osconf install`/`uninstall`: put osconf's boot hooks into an image tree.
 
-systemd images get `osconf.service` (boot) and `osconf-watch.service`
-(settings changed while running), enabled by the same symlinks
-`systemctl enable` makes; images without systemd get the SysV script with
-rc.d links. The first partition's UUID is recorded in /etc/osconf.conf when
-osconf can tell which it is, and `aliyun_custom_image/` is created on it.
+systemd images get `osconf.service` (boot), enabled by the same symlink
+`systemctl enable` makes, and with `--watch` also `osconf-watch.service`
+(settings changed while running). Images without systemd get the SysV
+script, registered with the image's own tool -- `update-rc.d` (Debian,
+which orders it by its LSB header through insserv), `insserv`, `chkconfig`
+-- run inside the image (chroot) when it is not the running system; plain
+rc.d links only where the image has none of them. The first partition's
+UUID is recorded in /etc/osconf.conf when osconf can tell which it is, and
+`aliyun_custom_image/` is created on it.
 """
 
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
-from osconf.errors import LocateError
+from osconf.errors import ApplyError, LocateError
 
 if TYPE_CHECKING:
     from osconf.system import System
 
 log = logging.getLogger(__name__)
 
-UNITS = ("osconf.service", "osconf-watch.service")
+BOOT_UNIT = "osconf.service"
+WATCH_UNIT = "osconf-watch.service"
+UNITS = (BOOT_UNIT, WATCH_UNIT)
 UNIT_DIR = "/etc/systemd/system"
 WANTS = "/etc/systemd/system/multi-user.target.wants"
 INITSCRIPT = "/etc/init.d/osconf"
 RUNLEVELS = ("2", "3", "4", "5")
-# Before the network (CentOS 6: S10network; Debian: S01networking via insserv).
+# Only for images without a registration tool: before CentOS 6's S10network.
 RC_LINK = "S09osconf"
+# The registration tools, in order of preference, with how each adds and
+# removes the script. update-rc.d (Debian) drives insserv, which orders by
+# the LSB header; chkconfig reads the header's `chkconfig:` line.
+SYSV_TOOLS = (
+    (
+        ("/usr/sbin/update-rc.d", "/sbin/update-rc.d"),
+        ("osconf", "defaults"),
+        ("-f", "osconf", "remove"),
+    ),
+    (("/sbin/insserv", "/usr/sbin/insserv"), ("osconf",), ("-r", "osconf")),
+    (("/sbin/chkconfig", "/usr/sbin/chkconfig"), ("--add", "osconf"), ("--del", "osconf")),
+)
+# Debian and its derivatives bring the network up in rcS (`networking` has
+# Default-Start: S): osconf must start there too to come before it.
+RCS_DIR = "/etc/rcS.d"
 CONFIG_FILE = "/etc/osconf.conf"
 EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "/bin/osconf")
 
@@ -65,13 +86,15 @@ def executable(system: "System") -> List[str]:
     return ["/usr/bin/python3", "-m", "osconf"]
 
 
-def _with_command(text: str, command: List[str]) -> str:
+def _with_command(text: str, command: List[str], runlevels: Optional[str] = None) -> str:
     out = []
     for line in text.splitlines():
         if line.startswith("ExecStart=/usr/bin/osconf "):
             line = "ExecStart=" + " ".join(command) + line[len("ExecStart=/usr/bin/osconf") :]
         elif line.startswith("OSCONF=/usr/bin/osconf"):
             line = "OSCONF=" + " ".join(command)
+        elif runlevels is not None and line.startswith("# Default-Start:"):
+            line = "# Default-Start:     " + runlevels
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -93,23 +116,67 @@ def _symlink(system: "System", link: str, target: str) -> None:
     log.info("linked %s -> %s", link, target)
 
 
-def install(system: "System", partition: Optional[str]) -> List[str]:
-    """Installs and enables the boot hooks; returns what it did, line by line."""
+def _sysv_tool(system: "System") -> Optional[Tuple[str, Tuple[str, ...], Tuple[str, ...]]]:
+    for paths, add, remove in SYSV_TOOLS:
+        for path in paths:
+            if system.is_file(path):
+                return path, add, remove
+    return None
+
+
+def _run_in_image(system: "System", argv: List[str]) -> None:
+    """Runs the image's own program: directly on the running system, else in
+    a chroot of the image (same architecture: an image being built)."""
+    if not system.is_live:
+        argv = ["chroot", str(system.root)] + argv
+    try:
+        result = system.run(argv, check=False, timeout=120)
+    except OSError as err:
+        raise ApplyError([f"{' '.join(argv)}: {err}"]) from None
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip()
+        raise ApplyError([f"{' '.join(argv)} exited {result.returncode}: {detail}"])
+
+
+def _install_sysv(system: "System", command: List[str]) -> str:
+    rcs = system.exists(RCS_DIR) and not system.is_file(RCS_DIR)
+    text = (asset_dir("initscripts") / "osconf").read_text()
+    system.write_file(INITSCRIPT, _with_command(text, command, "S" if rcs else None), 0o755)
+    tool = _sysv_tool(system)
+    if tool is None:
+        for rc in _rc_dirs(system):
+            _symlink(system, f"{rc}/{RC_LINK}", "../init.d/osconf")
+        return f"installed {INITSCRIPT} with {RC_LINK} links in runlevels 2-5 (no rc tool)"
+    path, add, _ = tool
+    _run_in_image(system, [path, *add])
+    where = "rcS" if rcs else "its runlevels"
+    return f"installed {INITSCRIPT}, registered with {path} ({where}, before the network and sshd)"
+
+
+def install(system: "System", partition: Optional[str], watch: bool = False) -> List[str]:
+    """Installs and enables the boot hooks; returns what it did, line by line.
+
+    The watcher is installed only when asked (`watch`); installing without
+    it removes one a previous install enabled.
+    """
     done: List[str] = []
     command = executable(system)
     if has_systemd(system):
         source = asset_dir("units")
         for unit in UNITS:
+            if unit == WATCH_UNIT and not watch:
+                for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
+                    if system.remove_file(path):
+                        done.append(f"removed {path} (no --watch)")
+                continue
             text = _with_command((source / unit).read_text(), command)
             system.write_file(f"{UNIT_DIR}/{unit}", text, 0o644)
             _symlink(system, f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}")
             done.append(f"enabled {UNIT_DIR}/{unit} (multi-user.target)")
     else:
-        text = _with_command((asset_dir("initscripts") / "osconf").read_text(), command)
-        system.write_file(INITSCRIPT, text, 0o755)
-        for rc in _rc_dirs(system):
-            _symlink(system, f"{rc}/{RC_LINK}", "../init.d/osconf")
-        done.append(f"installed {INITSCRIPT} with {RC_LINK} links in runlevels 2-5")
+        done.append(_install_sysv(system, command))
+        if watch:
+            done.append("not installed: the watcher (it needs systemd)")
     if partition:
         system.write_file(CONFIG_FILE, _config(partition), 0o644)
         done.append(f"recorded partition={partition} in {CONFIG_FILE}")
@@ -132,6 +199,11 @@ def uninstall(system: "System") -> List[str]:
         for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
             if system.remove_file(path):
                 done.append(f"removed {path}")
+    tool = _sysv_tool(system) if system.is_file(INITSCRIPT) else None
+    if tool is not None:
+        path, _, remove = tool
+        _run_in_image(system, [path, *remove])
+        done.append(f"unregistered {INITSCRIPT} with {path}")
     for rc in _rc_dirs(system):
         if system.remove_file(f"{rc}/{RC_LINK}"):
             done.append(f"removed {rc}/{RC_LINK}")

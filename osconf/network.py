@@ -1,13 +1,21 @@
 """The network part of the plan: persisted files, live state, the stack's reload.
 
 The persisted files come from the renderer of the target's network stack
-(`osconf.render`); the live state is set over netlink (`osconf.live`, which
-alone loads pyroute2, and only when the plan is live); last, the running
-stack is asked to take its new files (`osconf.reload`), so that the manager
-and the kernel agree.
+(`osconf.render`). On a running system the kernel is then made to match:
+
+* when the stack is already up (a manual run, the watcher), over netlink
+  (`osconf.live`, which alone loads pyroute2), and the running stack is
+  asked to take its new files (`osconf.reload`), so that the manager and
+  the kernel agree;
+* at boot, before the stack has started, the kernel is left to the stack,
+  which brings the NICs up from osconf's files (`osconf.boot`: why, and how
+  a NIC that never appears is still caught). netplan's files are generated
+  for its backend then too.
+
+An explicit `--live` always takes the netlink path.
 """
 
-from typing import TYPE_CHECKING, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
 from osconf.actions import Action
 from osconf.model import OsConf
@@ -22,11 +30,31 @@ def network_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
         return ()
     from osconf.render import detect, persist_actions
 
-    actions = list(persist_actions(conf, view, options))
-    if options.live:
-        from osconf.live import live_actions
-        from osconf.reload import reload_actions
+    if not options.live:
+        return tuple(persist_actions(conf, view, options))
+    from osconf import netstate
+    from osconf.reload import reload_actions
 
-        actions.extend(live_actions(conf, view, options))
-        actions.extend(reload_actions(detect(view, options.network_stack).name, view, conf))
+    stack = detect(view, options.network_stack).name
+    actions: List[Action] = []
+    if options.defer_to_stack:
+        from osconf.boot import boot_actions, stack_up, wait_for_nics
+
+        if not stack_up(stack, view):
+            # Before the files are rendered: stacks that name NICs need the
+            # kernel's names, which exist once udev is done with each NIC.
+            names = wait_for_nics(conf, options.nic_timeout)
+            actions.extend(persist_actions(conf, view, options))
+            actions.extend(boot_actions(conf, stack, names, options.nic_timeout))
+            from osconf.live import RecordNetworkState
+
+            # A fresh boot's kernel holds nothing of the previous os.conf.
+            actions.append(RecordNetworkState(netstate.wanted(conf), ()))
+            actions.extend(reload_actions(stack, view, conf))
+            return tuple(actions)
+    from osconf.live import live_actions
+
+    actions.extend(persist_actions(conf, view, options))
+    actions.extend(live_actions(conf, view, options))
+    actions.extend(reload_actions(stack, view, conf))
     return tuple(actions)

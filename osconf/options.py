@@ -12,3 +12,6 @@ class Options:
     live: bool = False
     network_stack: Optional[str] = None
     nic_timeout: float = 30.0  # seconds to wait for a NIC that has not appeared yet
+    # Live by default (not --live): a stack that has not started yet (boot)
+    # brings the NICs up from osconf's files itself (osconf.boot).
+    defer_to_stack: bool = False

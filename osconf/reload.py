@@ -8,9 +8,10 @@ stack (`osconf.render.detect().name`):
 * networkd: `networkctl reload`. Since systemd 244 it reconfigures exactly
   the links whose .network changed, in place; it finds the addresses and
   routes already set. (`reconfigure` would redo every link: not needed.)
-* netplan: `netplan generate`, then the reload of whichever backend runs
-  (networkd or NetworkManager). Never `netplan apply`: it can restart the
-  backend and re-plug links.
+* netplan: `netplan generate` (always on the running system, also at boot
+  before the backend starts: see `GenerateNetplan`), then the reload of
+  whichever backend runs (networkd or NetworkManager). Never `netplan
+  apply`: it can restart the backend and re-plug links.
 * networkmanager, and ifcfg/suse where NetworkManager reads those files:
   `nmcli connection reload`, then `nmcli device reapply DEV` for each os.conf
   NIC, but only when the profile active on it is static and carries
@@ -106,12 +107,20 @@ class ReloadNetworkd:
 
 @dataclass(frozen=True)
 class GenerateNetplan:
+    """`netplan generate` on the running system, whether or not the backend runs.
+
+    netplan's own generator runs only when systemd (re)loads its units, which
+    at boot is before osconf: without this the backend would start with the
+    previous generation and never hold osconf's configuration. Before the
+    backend starts (osconf's boot run) it then reads what this generated.
+    """
+
     def describe(self) -> str:
-        return "if netplan's backend runs: netplan generate"
+        return "netplan generate (the backend's files in /run)"
 
     def execute(self, system: "System") -> bool:
-        if not (daemon_running(NETWORKD) or daemon_running(NETWORK_MANAGER)):
-            return False
+        if not system.is_live:
+            return False  # the image's own generator runs at its boot
         return _try(system, ["netplan", "generate"])
 
 

@@ -30,7 +30,8 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         dest="live",
         action="store_true",
         default=None,
-        help="also set the running network (default: only when root is /)",
+        help="also set the running network now, even before the network stack has started "
+        "(default: when root is /, and at boot only once the stack is up)",
     )
     live.add_argument(
         "--no-live", dest="live", action="store_false", help="do not touch the running network"
@@ -67,6 +68,7 @@ def options(args: argparse.Namespace, system: "System") -> "Options":
         live=live,
         network_stack=getattr(args, "network_stack", None),
         nic_timeout=getattr(args, "nic_timeout", 30.0),
+        defer_to_stack=args.live is None,
     )
 
 

@@ -14,6 +14,12 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         help="record the first partition as LABEL=..., UUID=... or /dev/... in "
         "/etc/osconf.conf (default: its UUID when it can be told, else automatic at boot)",
     )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="also install the watcher (systemd only), which applies an os.conf that "
+        "appears while the system runs; without it a previously installed watcher is removed",
+    )
     parser.set_defaults(run=run_install)
     remove = sub.add_parser("uninstall", help="remove what install added")
     remove.add_argument("--root", default="/", help="the image tree (default: /)")
@@ -26,7 +32,7 @@ def run_install(args: argparse.Namespace) -> int:
 
     system = System(args.root)
     partition = args.partition or prepare_partition(system)
-    for line in install(system, partition):
+    for line in install(system, partition, args.watch):
         print(line)
     return 0
 

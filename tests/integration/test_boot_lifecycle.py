@@ -108,7 +108,7 @@ def test_status_before_any_run(tmp_path: Path) -> None:
 def test_install_enables_the_units_for_systemd(tmp_path: Path) -> None:
     systemctl = require_tool("systemctl", package="systemd")
     tree = make_root(tmp_path / "tree", {"usr/lib/systemd/systemd": "", "usr/bin/osconf": ""})
-    result = run_osconf("install", "--root", str(tree), "--partition", "LABEL=boot")
+    result = run_osconf("install", "--root", str(tree), "--partition", "LABEL=boot", "--watch")
     assert result.returncode == 0, result.stderr
     for unit in ("osconf.service", "osconf-watch.service"):
         state = subprocess.run(
@@ -118,6 +118,11 @@ def test_install_enables_the_units_for_systemd(tmp_path: Path) -> None:
             universal_newlines=True,
         )
         assert state.stdout.strip() == "enabled", (unit, state.stdout, state.stderr)
+    # The watcher is opt-in: installing again without --watch removes it.
+    again = run_osconf("install", "--root", str(tree), "--partition", "LABEL=boot")
+    assert again.returncode == 0 and "(no --watch)" in again.stdout, again.stdout
+    assert not (tree / "etc/systemd/system/osconf-watch.service").exists()
+    assert not (tree / "etc/systemd/system/multi-user.target.wants/osconf-watch.service").exists()
     text = (tree / "etc/systemd/system/osconf.service").read_text()
     assert "ExecStart=/usr/bin/osconf apply\n" in text
     assert (tree / "etc/osconf.conf").read_text().endswith("partition=LABEL=boot\n")

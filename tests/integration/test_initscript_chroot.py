@@ -43,7 +43,7 @@ in_root /etc/init.d/osconf status
 echo "--- hostname $(hostname)"
 echo "--- etc $(cat "$merged/etc/hostname")"
 grep -c '^root:\$6\$' "$merged/etc/shadow"
-ls "$merged/etc/rc2.d" | grep osconf
+ls "$merged/etc/rcS.d" | grep osconf
 """
 
 
@@ -64,9 +64,9 @@ def test_sysv_script_start_and_status_in_a_chroot(tmp_path: Path) -> None:
         )  # fmt: skip
         out = result.stdout
         assert result.returncode == 0, out + result.stderr
-        assert "installed /etc/init.d/osconf with S09osconf links" in out
+        assert "registered with /usr/sbin/update-rc.d (rcS" in out
         assert "Applying os.conf: done" in out
         assert "applied  applied and deleted" in out  # status, newest run
         assert "--- hostname chroot-host" in out and "--- etc chroot-host" in out
-        assert "S09osconf" in out
+        assert "osconf\n" in out.split("--- etc", 1)[1]  # its rcS.d link
         assert disk.listing(1, "aliyun_custom_image") == []

@@ -233,7 +233,7 @@ def _dotted(value: int) -> str:
 
 
 @st.composite
-def nics(draw: st.DrawFn, index: int, default: bool) -> Tuple[Nic, Dict[str, str]]:
+def nics(draw: "st.DrawFn", index: int, default: bool) -> Tuple[Nic, Dict[str, str]]:
     prefix = draw(st.integers(8, 30))
     size = 1 << (32 - prefix)
     base = draw(st.integers(1, 223)) << 24 | draw(st.integers(0, (1 << 24) - 1))
