@@ -177,20 +177,28 @@ def install(system: "System", partition: Optional[str], watch: bool = False) -> 
         done.append(_install_sysv(system, command))
         if watch:
             done.append("not installed: the watcher (it needs systemd)")
+    current = system.read_text(CONFIG_FILE)
+    text = current if current is not None else (asset_dir("conf") / "osconf.conf").read_text()
     if partition:
-        system.write_file(CONFIG_FILE, _config(partition), 0o644)
-        done.append(f"recorded partition={partition} in {CONFIG_FILE}")
+        text = with_partition(text, partition)
+    if system.write_file(CONFIG_FILE, text, 0o644 if current is None else None):
+        done.append(f"wrote {CONFIG_FILE}" + (f" with partition={partition}" if partition else ""))
     done.append("runs as: " + " ".join(command))
     return done
 
 
-def _config(partition: str) -> str:
-    return (
-        "# osconf: which partition carries aliyun_custom_image/os.conf.\n"
-        "# LABEL=..., UUID=... or a device path; remove the line for automatic search\n"
-        "# (partition 1 of the disk that holds /).\n"
-        f"partition={partition}\n"
-    )
+def with_partition(text: str, partition: str) -> str:
+    """`text` of /etc/osconf.conf with `partition=` set: the key's line
+    replaced (or its commented-out example, or appended); every other
+    line, the administrator's values among them, kept as it is."""
+    lines = text.splitlines()
+    line = f"partition={partition}"
+    for wanted in ("partition=", "#partition="):
+        for index, old in enumerate(lines):
+            if old.strip().startswith(wanted):
+                lines[index] = line
+                return "\n".join(lines) + "\n"
+    return "\n".join([*lines, line]) + "\n"
 
 
 def uninstall(system: "System") -> List[str]:

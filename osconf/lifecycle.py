@@ -6,46 +6,102 @@
 os.conf is deleted only when every action succeeded; an invalid file or a
 partial failure keeps it for the next boot or a manual retry, and the exit
 code says which. Every outcome is recorded in the state file.
+
+This module is also the boot path's (`osconf.service`): what a boot without
+os.conf needs from it (the switches, the lock, the plain reading of
+/etc/osconf.conf) loads nothing beyond `os`; the validator, the planner and
+the error types are imported by the one function that needs them.
 """
 
 import errno
 import fcntl
-import logging
 import os
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
 
 from osconf import sshkeys, state
-from osconf.errors import ApplyError, BusyError, ConfigError, ExitCode, OsconfError
-from osconf.locate import CONF_DIR, CONF_NAME, Host, find, reachable
+from osconf.locate import CONF_DIR, CONF_NAME, HOST, Host, find, reachable
 from osconf.sd import notify
+from osconf.value import Value
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
+    from typing import ContextManager, Iterator, Optional, Protocol, Tuple, Type
+
+    from osconf.locate import Found
     from osconf.options import Options
     from osconf.plan import View
     from osconf.system import System
 
-log = logging.getLogger(__name__)
+    class Files(Protocol):
+        """What the switches read: `System`, or the boot path's `HostView`."""
+
+        @property
+        def is_live(self) -> bool: ...
+
+        def exists(self, path: str) -> bool: ...
+
 
 LOCK_FILE = "/run/osconf.lock"
 CONFIG_FILE = "/etc/osconf.conf"
 DISABLE_FILE = "/etc/osconf/disabled"
 KERNEL_SWITCH = "osconf"  # osconf=off (or 0, no, false, disabled) on the kernel command line
 _OFF = ("off", "0", "no", "false", "disabled")
+# What a value may hold for `plain_setting` to read it without the parser:
+# characters a shell takes literally outside quotes.
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789=/_.:,+@%-")
+_KEY_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
-@dataclass(frozen=True)
-class Settings:
-    partition: Optional[str] = None  # LABEL=.., UUID=.. or a device path; None: automatic
-    lock_file: str = LOCK_FILE
-    lock_timeout: float = 120.0
-    host: Host = Host()
+def _log(level: str, message: str, *args: object) -> None:
+    import logging
+
+    getattr(logging.getLogger(__name__), level)(message, *args)
 
 
-def configured_partition(view: "View") -> Optional[str]:
+class Settings(Value):
+    __slots__ = ("partition", "lock_file", "lock_timeout", "host")
+    partition: "Optional[str]"  # LABEL=.., UUID=.. or a device path; None: automatic
+    lock_file: str
+    lock_timeout: float
+    host: Host
+
+    def __init__(
+        self,
+        partition: "Optional[str]" = None,
+        lock_file: str = LOCK_FILE,
+        lock_timeout: float = 120.0,
+        host: Host = HOST,
+    ) -> None:
+        self._set(partition, lock_file, lock_timeout, host)
+
+
+def plain_setting(text: str, key: str) -> "Optional[str]":
+    """`key`'s value in a file of plain `KEY=VALUE` lines and comments.
+
+    Raises ValueError for anything else (quotes, `export`, expansions...):
+    such a file is read by the parser (`configured_partition`). For a plain
+    file both give the same value; the boot path reads it this way.
+    """
+    value = None
+    for raw in text.split("\n"):
+        line = raw.rstrip(" \t\r").lstrip(" \t")
+        if not line or line.startswith("#"):
+            continue
+        name, equals, word = line.partition("=")
+        plain = (
+            equals and name and name[0] in _KEY_START
+            and all(c in _KEY_START or c.isdigit() for c in name) and set(word) <= _PLAIN
+        )  # fmt: skip
+        if not plain:
+            raise ValueError("not a plain assignment")
+        if name == key:
+            value = word or None
+    return value
+
+
+def configured_partition(view: "View") -> "Optional[str]":
     """`partition=` from /etc/osconf.conf under the root (written by install)."""
     text = view.read_text(CONFIG_FILE)
     if not text:
@@ -54,19 +110,20 @@ def configured_partition(view: "View") -> Optional[str]:
 
     assignments, problems = parse(text.encode(), CONFIG_FILE)
     for problem in problems:
-        log.warning("%s", problem)
+        _log("warning", "%s", problem)
     values = {a.key: a.value for a in assignments}
     return values.get("partition") or None
 
 
-def disabled_by(view: "View", host: Host) -> Optional[str]:
+def disabled_by(view: "Files", host: Host) -> "Optional[str]":
     """Why osconf must not run, or None."""
     if view.exists(DISABLE_FILE):
         return f"{DISABLE_FILE} exists"
     if view.is_live:
         try:
-            words = Path(host.proc, "cmdline").read_text().split()
-        except OSError:
+            with open(os.path.join(host.proc, "cmdline")) as handle:
+                words = handle.read().split()
+        except (OSError, UnicodeDecodeError):
             words = []
         for word in words:
             key, _, value = word.partition("=")
@@ -75,54 +132,106 @@ def disabled_by(view: "View", host: Host) -> Optional[str]:
     return None
 
 
-@contextmanager
-def locked(path: str, timeout: float) -> Iterator[None]:
-    """An exclusive flock: one osconf at a time (boot service, watcher, manual)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
+class locked:
+    """An exclusive flock: one osconf at a time (boot service, watcher, manual).
+
+    `with locked(path, timeout):` waits up to `timeout` seconds, then raises
+    BusyError. (A class rather than a contextlib generator: the boot path
+    does not load contextlib.)
+    """
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline = time.monotonic() + self.timeout
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
             except OSError as err:
                 if err.errno not in (errno.EAGAIN, errno.EACCES):
+                    self._close()
                     raise
-                if time.monotonic() >= deadline:
-                    raise BusyError(f"another osconf holds {path} (waited {timeout:g} s)") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(fd)
+            if time.monotonic() >= deadline:
+                self._close()
+                from osconf.errors import BusyError
+
+                raise BusyError(
+                    f"another osconf holds {self.path} (waited {self.timeout:g} s)"
+                ) from None
+            time.sleep(0.1)
+
+    def __exit__(
+        self,
+        kind: "Optional[Type[BaseException]]",
+        value: "Optional[BaseException]",
+        traceback: "Optional[TracebackType]",
+    ) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
-def consume(path: Path) -> None:
+def consume(path: "Path") -> None:
     """Deletes os.conf for good: unlink, then fsync the directory."""
     os.unlink(path)
-    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fd = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
+def reach(
+    system: "System", settings: Settings, writable: bool = True
+) -> "ContextManager[Tuple[str, Found, str]]":
+    """The platform's os.conf path on the first partition, while reachable.
+
+    Yields (path of os.conf, the partition, how it is reached); the path may
+    not exist. Locates the partition (by settings, /etc/osconf.conf or the
+    disk of /) and mounts it if it is not mounted already, for the time of
+    the `with`. `run` and `platform_file` share it.
+    """
+    from contextlib import contextmanager
+
+    return contextmanager(_reach)(system, settings, writable)
+
+
+def _reach(
+    system: "System", settings: Settings, writable: bool
+) -> "Iterator[Tuple[str, Found, str]]":
+    spec = settings.partition or configured_partition(system)
+    found = find(spec, settings.host)
+    with reachable(found, settings.host, system, writable) as (top, how):
+        yield os.path.join(top, CONF_DIR, CONF_NAME), found, how
+
+
 def run(system: "System", options: "Options", settings: Settings) -> int:
     """The whole job on the platform's file; returns the exit code."""
+    from osconf.errors import ApplyError, ConfigError, ExitCode, OsconfError
+
     reason = disabled_by(system, settings.host)
     if reason:
-        log.info("osconf is disabled: %s", reason)
+        _log("info", "osconf is disabled: %s", reason)
         state.record(system, state.Run(state.now(), "disabled", reason))
         return ExitCode.OK
     with locked(settings.lock_file, settings.lock_timeout):
-        spec = settings.partition or configured_partition(system)
         notify("STATUS=Looking for the first partition")
         keys = sshkeys.Boot(system)  # before this run is recorded: is it the first?
         try:
-            found = find(spec, settings.host)
-            with reachable(found, settings.host, system) as (top, how):
-                log.info("first partition %s (%s), %s", found.node, found.how, how)
-                return _on_partition(system, options, Path(top) / CONF_DIR / CONF_NAME, keys)
+            with reach(system, settings) as (path, found, how):
+                from pathlib import Path
+
+                _log("info", "first partition %s (%s), %s", found.node, found.how, how)
+                return _on_partition(system, options, Path(path), keys)
         except OsconfError as err:
             if not isinstance(err, (ConfigError, ApplyError)):
                 state.record(system, state.Run(state.now(), "error", str(err)))
@@ -131,24 +240,32 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
             keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
-@contextmanager
 def platform_file(
     system: "System", settings: Settings, writable: bool = True
-) -> Iterator[Optional[Path]]:
+) -> "ContextManager[Optional[Path]]":
     """The platform's os.conf on the first partition (None when absent)."""
-    spec = settings.partition or configured_partition(system)
-    found = find(spec, settings.host)
-    with reachable(found, settings.host, system, writable) as (top, how):
-        log.debug("first partition %s (%s), %s", found.node, found.how, how)
-        path = Path(top) / CONF_DIR / CONF_NAME
-        yield path if path.exists() else None
+    from contextlib import contextmanager
+
+    return contextmanager(_platform_file)(system, settings, writable)
+
+
+def _platform_file(
+    system: "System", settings: Settings, writable: bool
+) -> "Iterator[Optional[Path]]":
+    from pathlib import Path
+
+    with reach(system, settings, writable) as (path, found, how):
+        _log("debug", "first partition %s (%s), %s", found.node, found.how, how)
+        yield Path(path) if os.path.exists(path) else None
 
 
 def _on_partition(
-    system: "System", options: "Options", path: Path, keys: "Optional[sshkeys.Boot]" = None
+    system: "System", options: "Options", path: "Path", keys: "Optional[sshkeys.Boot]" = None
 ) -> int:
-    if not path.exists():
-        log.info("no %s: nothing to do", path)
+    from osconf.errors import ConfigError, ExitCode
+
+    if not os.path.exists(path):
+        _log("info", "no %s: nothing to do", path)
         state.record(system, state.Run(state.now(), "absent", "no os.conf", str(path)))
         notify("STATUS=No os.conf: nothing to do")
         return ExitCode.OK
@@ -176,8 +293,11 @@ def _on_partition(
         )
         report.raise_for_failures()
     consume(path)
-    message = f"applied and deleted: {len(report.changed)} change(s)"
-    log.info("%s %s", path, message)
+    message = (
+        f"applied and deleted: {len(report.changed)} changed, "
+        f"{len(report.unchanged)} already in place"
+    )
+    _log("info", "%s %s", path, message)
     state.record(
         system, state.Run(state.now(), "applied", message, str(path), stamp, len(report.changed))
     )

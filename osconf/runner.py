@@ -38,17 +38,22 @@ def read_conf(path: Path) -> bytes:
         raise LocateError(f"{path}: cannot read: {err.strerror}") from None
 
 
+def register_secret(plain: str) -> None:
+    """The password, and the base64 forms os.conf carries it in, masked in
+    every later log record and JSON document."""
+    oslog.register_secret(
+        plain,
+        base64.b64encode(plain.encode()).decode(),
+        base64.b64encode(plain.encode() + b"\n").decode(),
+    )
+
+
 def load_conf(path: Path) -> "OsConf":
     """Reads and validates; warnings are logged, errors raised (all of them)."""
     data = read_conf(path)
     conf, warnings = load(data, str(path))
     if conf.password is not None:
-        plain = conf.password.reveal()
-        oslog.register_secret(
-            plain,
-            base64.b64encode(plain.encode()).decode(),
-            base64.b64encode(plain.encode() + b"\n").decode(),
-        )
+        register_secret(conf.password.reveal())
     for problem in warnings:
         log.warning("%s", problem)
     return conf

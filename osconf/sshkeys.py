@@ -20,19 +20,25 @@ framed as cloud-init frames them. Nothing is generated offline (`--root`):
 keys baked into an image are what the manual forbids.
 """
 
-import json
-import logging
 import os
-import re
 import stat
-from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple
 
+# On every boot's path: only `os` and `stat` at load time (like
+# osconf.lifecycle); json, logging and subprocess when they are needed.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Iterable, List, Optional, Sequence, Tuple
+
     from osconf.model import OsConf
     from osconf.plan import View
     from osconf.system import System
 
-log = logging.getLogger(__name__)
+
+def _log(level: str, message: str, *args: object) -> None:
+    import logging
+
+    getattr(logging.getLogger(__name__), level)(message, *args)
+
 
 SSH_DIR = "/etc/ssh"
 SSHD_CONFIG = "/etc/ssh/sshd_config"
@@ -43,7 +49,7 @@ RECORD = "/var/lib/osconf/ssh-host-keys.json"
 CONSOLE = "/dev/console"
 BEGIN = "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
 END = "-----END SSH HOST KEY FINGERPRINTS-----"
-_TYPE_IN_NAME = re.compile(r"(?:^|[_.-])(rsa|ecdsa|ed25519|dsa)(?:[_.-]|$)")
+_SEPARATORS = "_.-"
 _MAX_INCLUDES = 16
 _TIMEOUT = 120.0
 
@@ -65,13 +71,16 @@ class HostKey:
         return hash((self.path, self.kind))
 
 
-def key_type(path: str) -> Optional[str]:
+def key_type(path: str) -> "Optional[str]":
     """The key type a file name says (`ssh_host_ed25519_key` -> ed25519)."""
-    match = _TYPE_IN_NAME.search(os.path.basename(path))
-    return match.group(1) if match else None
+    name = os.path.basename(path)
+    for sep in _SEPARATORS[1:]:
+        name = name.replace(sep, "_")
+    words = name.split("_")
+    return next((w for w in words if w in TYPES), None)
 
 
-def config_lines(view: "View", path: str = SSHD_CONFIG, depth: int = 0) -> List[Tuple[str, str]]:
+def config_lines(view: "View", path: str = SSHD_CONFIG, depth: int = 0) -> "List[Tuple[str, str]]":
     """(keyword, value) pairs of sshd_config in order, `Include`s expanded
     inside the root; stops at the first `Match` (HostKey is global only)."""
     text = view.read_text(path) if view.is_file(path) else None
@@ -82,9 +91,10 @@ def config_lines(view: "View", path: str = SSHD_CONFIG, depth: int = 0) -> List[
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        parts = re.split(r"[\s=]+", line, maxsplit=1)
-        keyword = parts[0].lower()
-        value = parts[1].strip().strip('"') if len(parts) > 1 else ""
+        # `Keyword value` or `Keyword=value` (sshd_config(5)).
+        cut = next((i for i, c in enumerate(line) if c.isspace() or c == "="), len(line))
+        keyword = line[:cut].lower()
+        value = line[cut:].lstrip(" \t=").strip().strip('"')
         if keyword == "match":
             break
         if keyword == "include" and depth < _MAX_INCLUDES:
@@ -96,7 +106,7 @@ def config_lines(view: "View", path: str = SSHD_CONFIG, depth: int = 0) -> List[
     return pairs
 
 
-def _glob(view: "View", pattern: str) -> List[str]:
+def _glob(view: "View", pattern: str) -> "List[str]":
     import fnmatch
 
     if not pattern.startswith("/"):
@@ -107,7 +117,7 @@ def _glob(view: "View", pattern: str) -> List[str]:
     return [folder + "/" + n for n in view.listdir(folder) if fnmatch.fnmatch(n, name)]
 
 
-def host_keys(view: "View") -> List[HostKey]:
+def host_keys(view: "View") -> "List[HostKey]":
     """The host keys sshd of the target uses, from its configuration."""
     keys: List[HostKey] = []
     for keyword, value in config_lines(view):
@@ -116,7 +126,7 @@ def host_keys(view: "View") -> List[HostKey]:
         path = value if value.startswith("/") else SSH_DIR + "/" + value
         kind = key_type(path)
         if kind is None:
-            log.warning("HostKey %s: cannot tell its type from the name, left alone", path)
+            _log("warning", "HostKey %s: cannot tell its type from the name, left alone", path)
             continue
         if HostKey(path, kind) not in keys:
             keys.append(HostKey(path, kind))
@@ -125,25 +135,27 @@ def host_keys(view: "View") -> List[HostKey]:
     return [HostKey(f"{SSH_DIR}/ssh_host_{kind}_key", kind) for kind in DEFAULT_TYPES]
 
 
-def present(view: "View") -> List[str]:
+def present(view: "View") -> "List[str]":
     """Private host key files found in the image's /etc/ssh (what check-image flags)."""
     names = [n for n in view.listdir(SSH_DIR) if n.startswith("ssh_host_") and n.endswith("_key")]
     configured = [k.path for k in host_keys(view) if view.exists(k.path)]
     return sorted(set([f"{SSH_DIR}/{n}" for n in names] + configured))
 
 
-def _macs(conf: "Optional[OsConf]") -> Optional[List[str]]:
+def _macs(conf: "Optional[OsConf]") -> "Optional[List[str]]":
     if conf is None:
         return None
     return sorted(set(nic.mac.lower() for nic in conf.nics if nic.mac))
 
 
-def _recorded(view: "View") -> Tuple[bool, Optional[List[str]]]:
+def _recorded(view: "View") -> "Tuple[bool, Optional[List[str]]]":
     """(a record exists, the MAC set in it: None when made without os.conf)."""
     text = view.read_text(RECORD) if view.is_file(RECORD) else None
     if text is None:
         return False, None
     try:
+        import json
+
         macs = json.loads(text).get("macs")
     except (ValueError, AttributeError):
         return False, None  # a damaged record: as if none
@@ -152,7 +164,9 @@ def _recorded(view: "View") -> Tuple[bool, Optional[List[str]]]:
     return True, None
 
 
-def is_new_instance(view: "View", macs: Optional[List[str]], ever_ran: bool) -> Tuple[bool, str]:
+def is_new_instance(
+    view: "View", macs: "Optional[List[str]]", ever_ran: bool
+) -> "Tuple[bool, str]":
     """Whether the keys must be replaced, and why (or why not)."""
     exists, recorded = _recorded(view)
     if not exists:
@@ -167,7 +181,7 @@ def is_new_instance(view: "View", macs: Optional[List[str]], ever_ran: bool) -> 
     return False, "same instance"
 
 
-def keygen(view: "View") -> Optional[str]:
+def keygen(view: "View") -> "Optional[str]":
     """The image's ssh-keygen (a target path), None when it has none."""
     for path in KEYGENS:
         if view.is_file(path):
@@ -175,7 +189,7 @@ def keygen(view: "View") -> Optional[str]:
     return None
 
 
-def _run(argv: Sequence[str]) -> Tuple[int, str]:
+def _run(argv: "Sequence[str]") -> "Tuple[int, str]":
     import subprocess
 
     try:
@@ -202,7 +216,7 @@ def _generate(system: "System", program: str, key: HostKey) -> bool:
             os.unlink(leftover)
     code, out = _run([program, "-q", "-t", key.kind, "-N", "", "-f", fresh])
     if code != 0 or not os.path.isfile(fresh) or not os.path.isfile(fresh + ".pub"):
-        log.error("ssh-keygen -t %s for %s failed: %s", key.kind, key.path, out or code)
+        _log("error", "ssh-keygen -t %s for %s failed: %s", key.kind, key.path, out or code)
         return False
     try:
         old = os.lstat(str(host))
@@ -222,7 +236,7 @@ def _generate(system: "System", program: str, key: HostKey) -> bool:
     return True
 
 
-def fingerprints(system: "System", program: str, keys: Iterable[HostKey]) -> List[str]:
+def fingerprints(system: "System", program: str, keys: "Iterable[HostKey]") -> "List[str]":
     """`ssh-keygen -l` lines of the keys' public halves."""
     lines = []
     for key in keys:
@@ -234,10 +248,10 @@ def fingerprints(system: "System", program: str, keys: Iterable[HostKey]) -> Lis
     return lines
 
 
-def _announce(lines: List[str], console: Optional[str]) -> None:
+def _announce(lines: "List[str]", console: "Optional[str]") -> None:
     block = [BEGIN] + lines + [END]
     for line in block:
-        log.info("%s", line)
+        _log("info", "%s", line)
     if console and os.path.exists(console):
         try:
             fd = os.open(console, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | os.O_NONBLOCK)
@@ -255,9 +269,9 @@ def ensure(
     system: "System",
     conf: "Optional[OsConf]",
     ever_ran: bool,
-    program: Optional[str] = None,
-    console: Optional[str] = CONSOLE,
-) -> List[str]:
+    program: "Optional[str]" = None,
+    console: "Optional[str]" = CONSOLE,
+) -> "List[str]":
     """Creates missing host keys and replaces them for a new instance.
 
     `conf` is this boot's valid os.conf (None when there was none);
@@ -270,7 +284,7 @@ def ensure(
         found = keygen(system)
         if found is None:
             if not any(system.exists(k.path) for k in keys):
-                log.warning("no ssh-keygen in the image: SSH host keys cannot be made")
+                _log("warning", "no ssh-keygen in the image: SSH host keys cannot be made")
             return []
         program = str(system.host_path(system.resolve(found)))
     macs = _macs(conf)
@@ -279,15 +293,66 @@ def ensure(
     for key in keys:
         missing = not system.is_file(key.path) or not system.is_file(key.path + ".pub")
         if (new or missing) and _generate(system, program, key):
-            log.info("SSH host key %s %s (%s)", key.path, "created" if missing else "replaced", why)
+            _log(
+                "info",
+                "SSH host key %s %s (%s)",
+                key.path,
+                "created" if missing else "replaced",
+                why,
+            )
             written.append(key.path)
     exists, recorded = _recorded(system)
     if new or not exists or (recorded is None and macs is not None):
+        import json
+
         text = json.dumps({"version": 1, "macs": macs}) + "\n"
         system.write_file(RECORD, text, 0o600, backup=False)
     if written:
         _announce(fingerprints(system, program, keys), console)
     return written
+
+
+class _HostFiles:
+    """The running system's files under `root`, as `host_keys` reads them."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def _path(self, path: str) -> str:
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(self._path(path))
+
+    def is_file(self, path: str) -> bool:
+        return os.path.isfile(self._path(path))
+
+    def listdir(self, path: str) -> "List[str]":
+        try:
+            return sorted(os.listdir(self._path(path)))
+        except OSError:
+            return []
+
+    def read_text(self, path: str) -> "Optional[str]":
+        try:
+            with open(self._path(path), encoding="utf-8", errors="surrogateescape") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+
+def pending(root: str = "/") -> bool:
+    """Whether the boot has key work to do: a configured host key is missing,
+    or osconf has not yet recorded the keys' instance (a new image's first
+    boot, or osconf just installed). For the boot's fast path
+    (`osconf.service`), which then hands over to the full run."""
+    files = _HostFiles(root)
+    if not files.is_file(RECORD):
+        return True
+    return any(
+        not files.is_file(k.path) or not files.is_file(k.path + ".pub")
+        for k in host_keys(files)  # type: ignore[arg-type]
+    )
 
 
 class Boot:
@@ -314,4 +379,4 @@ class Boot:
         try:
             ensure(self.system, self.conf, self.ever_ran)
         except Exception as err:  # noqa: BLE001 - keys must never cost the boot its settings
-            log.error("SSH host keys: %s: %s", type(err).__name__, err)
+            _log("error", "SSH host keys: %s: %s", type(err).__name__, err)

@@ -205,9 +205,10 @@ def check_osconf(target: Target) -> Finding:
             f"it runs {command[0]}, which the image does not have",
             "reinstall: osconf install --root IMAGE",
         )
-    if command[1:3] == ["-m", "osconf"] and not module:
+    interpreter = command[0].rsplit("/", 1)[-1].startswith("python")
+    if interpreter and not module:
         return Finding(
-            name, FAILED, "it runs python3 -m osconf, but the module is not installed", fix
+            name, FAILED, f"it runs {command[0]} with osconf's module, which is not installed", fix
         )
     return Finding(name, OK, f"{how}, runs {' '.join(command)}")
 

@@ -7,7 +7,6 @@ SKIPPED is osconf's own: the check cannot be decided from this kind of
 target (a tree has no partition table); it never changes the exit code.
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any, Dict, Sequence
 
@@ -81,16 +80,3 @@ def fields(report: Report) -> Dict[str, Any]:
         ],
         "summary": {s: report.count(s) for s in (OK, WARNING, FAILED, SKIPPED)},
     }
-
-
-def as_json(report: Report) -> str:
-    """One JSON document in osconf's envelope (schema osconf/1)."""
-    code = report.exit_code
-    data: Dict[str, Any] = {
-        "schema": "osconf/1",
-        "command": "check-image",
-        "ok": code == 0,
-        "exit_code": code,
-    }
-    data.update(fields(report))
-    return json.dumps(data, indent=2) + "\n"

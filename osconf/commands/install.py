@@ -2,6 +2,8 @@
 
 import argparse
 
+EXIT_CODES = {"install": (0, 1, 2, 4), "uninstall": (0, 1, 2)}
+
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser(

@@ -4,6 +4,8 @@ import argparse
 
 from osconf.commands import apply as apply_command
 
+EXIT_CODES = {"watch": (0, 1, 2, 3, 4, 5, 6, 7)}
+
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("watch", help="re-apply whenever a new os.conf appears")

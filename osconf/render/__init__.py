@@ -9,7 +9,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Type
 
-from osconf.actions import Action, RemoveFile, WriteFile
+from osconf.actions import Action, RemoveFile, Warn, WriteFile
 from osconf.errors import UnsupportedError
 from osconf.model import OsConf
 from osconf.render.base import Stack, Target
@@ -33,6 +33,20 @@ BY_NAME = {stack.name: stack for stack in STACKS}
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 SYS_NET = "/sys/class/net"
 CONFIG_FILE = "/etc/osconf.conf"
+# The programs that read each stack's files: when none is in the image, the
+# files osconf writes would be read by nothing (a minimal image whose stack
+# was picked from os-release), and the plan says so.
+PROGRAMS = {
+    "netplan": Netplan.paths,
+    "networkmanager": ("/usr/sbin/NetworkManager", "/sbin/NetworkManager"),
+    "networkd": ("/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd"),
+    "suse": ("/usr/sbin/wicked", "/sbin/wicked"),
+    "ifupdown": ("/sbin/ifup", "/usr/sbin/ifup"),
+    "ifcfg": (
+        "/sbin/ifup", "/usr/sbin/ifup", "/etc/sysconfig/network-scripts/ifup-eth",
+        "/usr/sbin/NetworkManager",
+    ),
+}  # fmt: skip
 
 
 def _configured(view: "View") -> Optional[str]:
@@ -104,6 +118,19 @@ def detect(view: "View", override: Optional[str] = None) -> Type[Stack]:
     )
 
 
+def missing_software(view: "View", stack: Type[Stack]) -> Optional[str]:
+    """A warning when none of the programs that read the stack's files is in
+    the target, else None."""
+    programs = PROGRAMS.get(stack.name, ())
+    if not programs or any(view.exists(path) for path in programs):
+        return None
+    return (
+        f"{stack.name}: none of {', '.join(programs)} is in the image, so nothing will read "
+        f"the files osconf writes for it; install it, or name the image's stack with "
+        f"--network-stack or network_stack= in {CONFIG_FILE}"
+    )
+
+
 def kernel_names(conf: OsConf, live: bool) -> Dict[str, str]:
     """os.conf name -> the running kernel's name of the NIC with that MAC."""
     if not live:
@@ -138,7 +165,11 @@ def persist_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
                 )
     target = Target(conf, names)
     rendered = stack.render(target)
-    actions: List[Action] = list(stack.conflicts(view, target, rendered))
+    actions: List[Action] = []
+    missing = missing_software(view, stack)
+    if missing:
+        actions.append(Warn(missing))
+    actions.extend(stack.conflicts(view, target, rendered))
     for path, file in sorted(rendered.items()):
         actions.append(WriteFile(path, file.content, file.mode, stack.title))
     for path in stack.owned(view):

@@ -10,6 +10,7 @@ and disks broken in the ways only a disk can be.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -163,8 +164,11 @@ def _uninstall_osconf(root: Path) -> None:
 
 
 def _exec_start_elsewhere(root: Path) -> None:
-    _replace("etc/systemd/system/osconf.service", "ExecStart=/usr/bin/osconf",
-             "ExecStart=/opt/osconf/bin/osconf")(root)  # fmt: skip
+    unit = root / "etc/systemd/system/osconf.service"
+    text = re.sub(r"^ExecStart=\S+", "ExecStart=/opt/osconf/bin/python3", unit.read_text(),
+                  flags=re.M)  # fmt: skip
+    assert "ExecStart=/opt/osconf/bin/python3" in text
+    unit.write_text(text)
 
 
 BREAKAGES: Dict[str, Tuple[Callable[[Path], None], str, str]] = {

@@ -14,7 +14,7 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Set
 
 import pytest
 
@@ -139,7 +139,12 @@ def test_installed_wheel_installs_the_boot_service(tmp_path: Path) -> None:
     for unit in ("osconf.service", "osconf-watch.service"):
         assert (systemd_tree / "etc/systemd/system/multi-user.target.wants" / unit).is_symlink()
     assert (
-        "ExecStart=/usr/bin/python3 -m osconf apply"
+        "ExecStart=/usr/bin/python3 -m osconf watch"
+        in (systemd_tree / "etc/systemd/system/osconf-watch.service").read_text()
+    )
+    # The boot unit runs the light entry point with the system interpreter.
+    assert (
+        'ExecStart=/usr/bin/python3 -I -c "import osconf.service as s; s.boot()"'
         in (systemd_tree / "etc/systemd/system/osconf.service").read_text()
     )
     assert os.access(sysv_tree / "etc/init.d/osconf", os.X_OK)
@@ -199,13 +204,20 @@ def test_rpm_lists_its_units_and_requirements(tmp_path: Path) -> None:
 
 
 def test_builds_leave_nothing_in_the_checkout(tmp_path: Path) -> None:
+    def listing() -> Set[str]:
+        status = _run(
+            "git", "-C", str(REPO), "status", "--porcelain", "--ignored", "--untracked-files=all"
+        )
+        return set(status.splitlines())
+
+    # Compared with the tree before the builds: an editable install's
+    # osconf.egg-info or other tests' caches are not products of these builds.
+    before = listing()
     packages.build_wheel(tmp_path)
     packages.build_sdist(tmp_path)
-    stray = _run(
-        "git", "-C", str(REPO), "status", "--porcelain", "--ignored", "--untracked-files=all"
-    )
     product = re.compile(
-        r" (build|dist)/|\.egg-info/|debian/(osconf/|\.debhelper/|files$|debhelper-build-stamp)"
+        r"^.. ((build|dist)/|[^/]+\.egg-info/"
+        r"|debian/(osconf/|\.debhelper/|files$|debhelper-build-stamp))"
     )
-    products = [line for line in stray.splitlines() if product.search(line)]
+    products = [line for line in listing() - before if product.search(line)]
     assert products == []

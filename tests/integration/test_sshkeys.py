@@ -186,3 +186,16 @@ def test_present_lists_keys_an_image_carries(tmp_path: Path) -> None:
     assert sshkeys.present(system) == [
         f"/etc/ssh/ssh_host_{t}_key" for t in ("ecdsa", "ed25519", "rsa")
     ]
+
+
+def test_the_boot_fast_path_hands_over_when_keys_are_due(tmp_path: Path) -> None:
+    system = _root(tmp_path)
+    root = str(system.root)
+    assert sshkeys.pending(root), "no keys, no record: a first boot"
+    _ensure(system, None, False, tmp_path / "console")
+    assert not sshkeys.pending(root)
+    system.host_path("/etc/ssh/ssh_host_rsa_key.pub").unlink()
+    assert sshkeys.pending(root)
+    _ensure(system, None, True, tmp_path / "console")
+    system.remove_file(sshkeys.RECORD)
+    assert sshkeys.pending(root), "keys osconf has not recorded: the full run decides"
