@@ -19,7 +19,6 @@ from osconf.checkimage.view import ImageView
 # osconf's floors (setup.py): the image's interpreter and distribution packages.
 FLOORS = (("python", (3, 6)), ("netaddr", (0, 7, 19)), ("pyroute2", (0, 5)))
 EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "/bin/osconf")
-UNIT = "/etc/systemd/system/osconf.service"
 INITSCRIPT = "/etc/init.d/osconf"
 LIB_DIRS = ("/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/local/lib64")
 # What each network stack needs installed to bring the network up.
@@ -83,7 +82,8 @@ def check_default_password(target: Target) -> Finding:
 
 def _osconf_command(view: ImageView) -> Optional[List[str]]:
     """The command the unit or SysV script runs, as a word list."""
-    text = view.read_text(UNIT) if view.is_file(UNIT) else None
+    unit = services.unit_file(view, "osconf.service")
+    text = view.read_text(unit) if unit else None
     if text is not None:
         for line in text.splitlines():
             if line.startswith("ExecStart="):
@@ -158,8 +158,9 @@ def check_osconf(target: Target) -> Finding:
     if not module and not programs:
         return Finding(name, FAILED, "osconf (or any os.conf parser) is not installed", fix)
     if services.has_systemd(view):
-        if not view.is_file(UNIT):
-            return Finding(name, FAILED, f"systemd image without {UNIT}", fix)
+        unit_path = services.unit_file(view, "osconf.service")
+        if unit_path is None:
+            return Finding(name, FAILED, "systemd image without osconf.service", fix)
         if not services.enabled_unit(view, "osconf.service"):
             return Finding(
                 name,
@@ -168,13 +169,13 @@ def check_osconf(target: Target) -> Finding:
                 "osconf install --root IMAGE (or systemctl enable osconf)",
             )
         how = "osconf.service enabled"
-        unit = view.read_text(UNIT) or ""
+        unit = view.read_text(unit_path) or ""
         before = " ".join(re.findall(r"^Before=(.*)$", unit, re.M))
         if "sshd.service" not in before and "ssh.service" not in before:
             return Finding(
                 name,
                 WARNING,
-                f"{UNIT} does not run before sshd",
+                f"{unit_path} does not run before sshd",
                 "reinstall the unit: osconf install --root IMAGE",
             )
     else:

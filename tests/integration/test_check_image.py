@@ -430,3 +430,14 @@ def test_a_disk_whose_name_has_question_marks_and_at_signs(tmp_path: Path, tree:
     before = set(os.listdir(tmp_path))
     assert set(_verdicts(odd).values()) == {"OK"}
     assert set(os.listdir(tmp_path)) == before
+
+
+def test_a_packaged_unit_in_lib_systemd_counts(tmp_path: Path) -> None:
+    # The .deb puts the unit in /lib/systemd/system and enables it with a link.
+    root = good_tree(tmp_path)
+    unit = root / "etc/systemd/system/osconf.service"
+    shutil.move(str(unit), str(root / "usr/lib/systemd/system/osconf.service"))
+    _link(root, "etc/systemd/system/multi-user.target.wants/osconf.service",
+          "/lib/systemd/system/osconf.service")  # fmt: skip
+    got = {f.name: f for f in check_image(str(root)).findings}
+    assert got["boot-time script"].status == "OK", got["boot-time script"]
