@@ -106,14 +106,8 @@ def _rc_dirs(system: "System") -> List[str]:
 
 
 def _symlink(system: "System", link: str, target: str) -> None:
-    host = system.host_path(link)
-    host.parent.mkdir(parents=True, exist_ok=True)
-    if host.is_symlink() and os.readlink(host) == target:
-        return
-    if host.is_symlink() or host.exists():
-        host.unlink()
-    os.symlink(target, host)
-    log.info("linked %s -> %s", link, target)
+    if system.symlink(link, target):
+        log.info("linked %s -> %s", link, target)
 
 
 def _sysv_tool(system: "System") -> Optional[Tuple[str, Tuple[str, ...], Tuple[str, ...]]]:

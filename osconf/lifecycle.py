@@ -19,13 +19,23 @@ import os
 import time
 
 from osconf import sshkeys, state
-from osconf.locate import CONF_DIR, CONF_NAME, HOST, Host, find, reachable
+from osconf.locate import (
+    CONF_DIR,
+    CONF_LIMIT,
+    CONF_NAME,
+    HOST,
+    Host,
+    conf_dir,
+    consume,
+    find,
+    reachable,
+    read_platform_conf,
+)
 from osconf.sd import notify
 from osconf.value import Value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
     from types import TracebackType
     from typing import ContextManager, Iterator, Optional, Protocol, Tuple, Type
 
@@ -180,23 +190,13 @@ class locked:
             self.fd = -1
 
 
-def consume(path: "Path") -> None:
-    """Deletes os.conf for good: unlink, then fsync the directory."""
-    os.unlink(path)
-    fd = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def reach(
     system: "System", settings: Settings, writable: bool = True
 ) -> "ContextManager[Tuple[str, Found, str]]":
     """The platform's os.conf path on the first partition, while reachable.
 
-    Yields (path of os.conf, the partition, how it is reached); the path may
-    not exist. Locates the partition (by settings, /etc/osconf.conf or the
+    Yields (the directory where the partition is, the partition, how it is
+    reached). Locates the partition (by settings, /etc/osconf.conf or the
     disk of /) and mounts it if it is not mounted already, for the time of
     the `with`. `run` and `platform_file` share it.
     """
@@ -211,7 +211,7 @@ def _reach(
     spec = settings.partition or configured_partition(system)
     found = find(spec, settings.host)
     with reachable(found, settings.host, system, writable) as (top, how):
-        yield os.path.join(top, CONF_DIR, CONF_NAME), found, how
+        yield top, found, how
 
 
 def run(system: "System", options: "Options", settings: Settings) -> int:
@@ -227,11 +227,10 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
         notify("STATUS=Looking for the first partition")
         keys = sshkeys.Boot(system)  # before this run is recorded: is it the first?
         try:
-            with reach(system, settings) as (path, found, how):
-                from pathlib import Path
-
+            with reach(system, settings) as (top, found, how):
                 _log("info", "first partition %s (%s), %s", found.node, found.how, how)
-                return _on_partition(system, options, Path(path), keys)
+                with conf_dir(top) as fd:
+                    return _on_partition(system, options, top, fd, keys)
         except OsconfError as err:
             if not isinstance(err, (ConfigError, ApplyError)):
                 state.record(system, state.Run(state.now(), "error", str(err)))
@@ -240,9 +239,20 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
             keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
+class PlatformConf(Value):
+    """The platform's os.conf as read from the first partition (once)."""
+
+    __slots__ = ("path", "data")
+    path: str  # where it is, for messages
+    data: bytes
+
+    def __init__(self, path: str, data: bytes) -> None:
+        self._set(path, data)
+
+
 def platform_file(
     system: "System", settings: Settings, writable: bool = True
-) -> "ContextManager[Optional[Path]]":
+) -> "ContextManager[Optional[PlatformConf]]":
     """The platform's os.conf on the first partition (None when absent)."""
     from contextlib import contextmanager
 
@@ -251,36 +261,49 @@ def platform_file(
 
 def _platform_file(
     system: "System", settings: Settings, writable: bool
-) -> "Iterator[Optional[Path]]":
-    from pathlib import Path
-
-    with reach(system, settings, writable) as (path, found, how):
+) -> "Iterator[Optional[PlatformConf]]":
+    with reach(system, settings, writable) as (top, found, how):
         _log("debug", "first partition %s (%s), %s", found.node, found.how, how)
-        yield Path(path) if os.path.exists(path) else None
+        with conf_dir(top) as fd:
+            yield _read(top, fd)
+
+
+def _read(top: str, fd: "Optional[int]") -> "Optional[PlatformConf]":
+    """os.conf read once through the folder's descriptor (see locate.conf_dir)."""
+    path = os.path.join(top, CONF_DIR, CONF_NAME)
+    data = read_platform_conf(fd, path, CONF_LIMIT) if fd is not None else None
+    return None if data is None else PlatformConf(path, data)
 
 
 def _on_partition(
-    system: "System", options: "Options", path: "Path", keys: "Optional[sshkeys.Boot]" = None
+    system: "System",
+    options: "Options",
+    top: str,
+    fd: "Optional[int]",
+    keys: "Optional[sshkeys.Boot]" = None,
 ) -> int:
-    from osconf.errors import ConfigError, ExitCode
+    from osconf.errors import ApplyError, ConfigError, ExitCode
 
-    if not os.path.exists(path):
-        _log("info", "no %s: nothing to do", path)
-        state.record(system, state.Run(state.now(), "absent", "no os.conf", str(path)))
+    conf_file = _read(top, fd)
+    if conf_file is None or fd is None:
+        where = os.path.join(top, CONF_DIR, CONF_NAME)
+        _log("info", "no %s: nothing to do", where)
+        state.record(system, state.Run(state.now(), "absent", "no os.conf", where))
         notify("STATUS=No os.conf: nothing to do")
         return ExitCode.OK
+    path = conf_file.path
     # Validation and planning are loaded only when there is a file: a boot
     # without os.conf is the common case and should cost the least.
-    from osconf.runner import apply_conf, load_conf, read_conf
+    from osconf.runner import apply_conf, load_conf_bytes
 
-    stamp = state.digest(read_conf(path))
+    stamp = state.digest(conf_file.data)
     notify("STATUS=Applying os.conf")
     try:
-        conf = load_conf(path)
+        conf = load_conf_bytes(conf_file.data, path)
     except ConfigError as err:
         errors = [str(p) for p in err.problems if p.fatal]
         message = f"invalid, kept for a retry: {len(errors)} error(s): " + "; ".join(errors)
-        state.record(system, state.Run(state.now(), "invalid", message, str(path), stamp))
+        state.record(system, state.Run(state.now(), "invalid", message, path, stamp))
         raise
     if keys is not None:
         keys.seen(conf)
@@ -289,17 +312,25 @@ def _on_partition(
         message = "kept for a retry: " + "; ".join(report.failed)
         state.record(
             system,
-            state.Run(state.now(), "failed", message, str(path), stamp, len(report.changed)),
+            state.Run(state.now(), "failed", message, path, stamp, len(report.changed)),
         )
         report.raise_for_failures()
-    consume(path)
+    try:
+        consume(fd, path)
+    except ApplyError as err:
+        # Everything is applied; the file stays (a read-only partition), so
+        # the next boot applies it again -- which changes nothing.
+        state.record(
+            system, state.Run(state.now(), "failed", str(err), path, stamp, len(report.changed))
+        )
+        raise
     message = (
         f"applied and deleted: {len(report.changed)} changed, "
         f"{len(report.unchanged)} already in place"
     )
     _log("info", "%s %s", path, message)
     state.record(
-        system, state.Run(state.now(), "applied", message, str(path), stamp, len(report.changed))
+        system, state.Run(state.now(), "applied", message, path, stamp, len(report.changed))
     )
     notify("STATUS=os.conf applied")
     return ExitCode.OK

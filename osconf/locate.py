@@ -8,6 +8,7 @@ from mountinfo. Paths of /proc, /sys and /dev are parameters so tests can
 give a simulated layout.
 """
 
+import errno
 import os
 import stat
 
@@ -29,6 +30,11 @@ CONF_DIR = "aliyun_custom_image"
 CONF_NAME = "os.conf"
 SUPPORTED = ("vfat", "ext2", "ext3", "ext4")
 MOUNT_BASE = "/run/osconf"
+# What is read of os.conf at most: one byte more than the parser accepts
+# (osconf.parse.MAX_BYTES, a unit test keeps them equal), so that a larger
+# file is reported as such without being read whole.
+CONF_LIMIT = 256 * 1024
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class Host(Value):
@@ -284,6 +290,83 @@ def mounted_at(found: Found, host: Host) -> "Optional[str]":
         if mount.devno == found.device.devno and mount.root == "/":
             return mount.point
     return None
+
+
+class conf_dir:
+    """`with conf_dir(top) as fd:` a descriptor of `aliyun_custom_image/` on
+    the partition mounted at `top`, None when there is none.
+
+    The partition is input like os.conf: the folder must be a real directory
+    on that file system (O_NOFOLLOW: a link to anywhere is refused, never
+    followed; another file system mounted there is refused too), and
+    os.conf is reached only through this descriptor. (A class rather than a
+    contextlib generator: the boot path does not load contextlib.)
+    """
+
+    def __init__(self, top: str) -> None:
+        self.top = top
+        self.fd: Optional[int] = None
+
+    def __enter__(self) -> "Optional[int]":
+        top = self.top
+        try:
+            top_fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise _error(f"{top}: {err.strerror}") from None
+        try:
+            try:
+                fd = os.open(CONF_DIR, _DIR_FLAGS, dir_fd=top_fd)
+            except FileNotFoundError:
+                return None
+            except OSError as err:
+                if err.errno not in (errno.ENOTDIR, errno.ELOOP):
+                    raise _error(f"{top}/{CONF_DIR}: {err.strerror}") from None
+                raise _error(
+                    f"{top}/{CONF_DIR} is not a directory on the partition (a link or a file): "
+                    "refused"
+                ) from None
+            if os.fstat(fd).st_dev != os.fstat(top_fd).st_dev:
+                os.close(fd)
+                raise _error(f"{top}/{CONF_DIR} is another file system mounted there: refused")
+            self.fd = fd
+            return fd
+        finally:
+            os.close(top_fd)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def read_platform_conf(dir_fd: int, shown: str, limit: int) -> "Optional[bytes]":
+    """os.conf's bytes from `aliyun_custom_image/` (see `conf_dir`), None
+    when absent: a regular file only (a FIFO, device or link is an error and
+    never blocks), at most `limit` + 1 bytes read."""
+    from osconf.fileio import open_regular, read_at_most
+
+    try:
+        opened = open_regular(dir_fd, CONF_NAME, shown)
+        if opened is None:
+            return None
+        fd, _st = opened
+        try:
+            return read_at_most(fd, limit + 1)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise _error(f"{shown}: {err.strerror}") from None
+
+
+def consume(dir_fd: int, shown: str) -> None:
+    """Deletes os.conf for good: unlink in its folder, then fsync the folder."""
+    try:
+        os.unlink(CONF_NAME, dir_fd=dir_fd)
+        os.fsync(dir_fd)
+    except OSError as err:
+        from osconf.errors import ApplyError
+
+        raise ApplyError([f"applied, but cannot delete {shown}: {err.strerror}"]) from None
 
 
 def reachable(

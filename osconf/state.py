@@ -21,7 +21,7 @@ from osconf.value import Value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, List
+    from typing import Any, List, Optional, Tuple
 
     from osconf.plan import View
     from osconf.system import System
@@ -32,6 +32,7 @@ MAX_BYTES = 1024 * 1024  # far above HISTORY runs; a larger file is damaged
 _HEAD = '{"version": 1, "runs": [\n'
 _TAIL = "]}\n"
 FIELDS = ("time", "outcome", "message", "source", "digest", "changes")
+_MAX_TEXT = 4096  # a longer field in the record is cut
 
 
 class Run(Value):
@@ -56,28 +57,78 @@ class Run(Value):
 
 
 def digest(data: bytes) -> str:
-    """sha256 of the file without its password line (see module docstring)."""
-    import hashlib
+    """sha256 of the file without its password line (see module docstring).
 
-    kept = [
-        line
-        for line in data.splitlines()
-        if not line.lstrip().lstrip(b"\xef\xbb\xbf").startswith((b"password=", b"export password="))
-    ]
+    A password line as the parser reads it: blanks, an optional `export`
+    followed by blanks (a tab as well as a space), then the key.
+    """
+    import hashlib
+    import re
+
+    password_line = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t]*(?:export[ \t]+)?password=")
+    kept = [line for line in data.splitlines() if not password_line.match(line)]
     return "sha256:" + hashlib.sha256(b"\n".join(kept)).hexdigest()
 
 
 def load(view: "View") -> "List[Run]":
+    """The recorded runs, newest first; a damaged record counts as empty.
+
+    The file is osconf's own but still input: whatever it holds (not JSON,
+    nested a million deep, wrong types, a directory or FIFO in its place),
+    nothing fails for it; the entries that make sense are kept.
+    """
+    return _load(view)[0]
+
+
+def _load(view: "View") -> "Tuple[List[Run], bool]":
+    """(runs, whether the file is damaged and should be moved aside)."""
     import json
 
-    text = view.read_text(STATE_FILE)
+    try:
+        text = view.read_text(STATE_FILE)
+    except (OSError, ValueError) as err:
+        _warn(f"ignoring {STATE_FILE}: cannot read it: {err}")
+        return [], False
     if not text:
-        return []
+        return [], False
+    if len(text) > MAX_BYTES:
+        _warn(f"ignoring {STATE_FILE}: larger than {MAX_BYTES} bytes")
+        return [], True
     try:
         raw: Any = json.loads(text)
-        return [Run(**item) for item in raw.get("runs", [])]
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return []  # a damaged record is not worth failing a boot for
+    except (ValueError, RecursionError) as err:
+        _warn(f"ignoring {STATE_FILE}: not a valid record: {str(err)[:200]}")
+        return [], True
+    items = raw.get("runs") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        _warn(f"ignoring {STATE_FILE}: no list of runs in it")
+        return [], True
+    runs = [run for run in (_run(item) for item in items[: HISTORY * 10]) if run is not None]
+    if len(runs) != len(items):
+        _warn(f"{STATE_FILE}: {len(items) - len(runs)} damaged entries ignored")
+    return runs, len(runs) != len(items)
+
+
+def _run(item: "Any") -> "Optional[Run]":
+    """One entry as a Run, None when any field has the wrong type."""
+    if not isinstance(item, dict):
+        return None
+    texts = []
+    for key in FIELDS[:5]:
+        value = item.get(key, "" if key in ("source", "digest") else None)
+        if not isinstance(value, str):
+            return None
+        texts.append(value[:_MAX_TEXT])
+    changes = item.get("changes", 0)
+    if not isinstance(changes, int) or isinstance(changes, bool) or changes < 0:
+        return None
+    return Run(texts[0], texts[1], texts[2], texts[3], texts[4], changes)
+
+
+def _warn(message: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning("%s", message)
 
 
 def _string(text: str) -> str:
@@ -121,11 +172,23 @@ def render(run: Run, previous: str) -> str:
 
 
 def record(system: "System", run: Run) -> None:
-    previous = system.read_text(STATE_FILE) or ""
-    if previous and not previous.startswith(_HEAD):  # written by an older osconf
-        previous = _HEAD + ",\n".join(line(r) for r in load(system)) + "\n" + _TAIL
-    text = render(run, previous)
-    system.write_file(STATE_FILE, text, 0o600, backup=False)
+    """Adds `run` to the record. Never fails the run it records: a record
+    that cannot be written (a full or read-only /var, a directory in its
+    place) is an error in the log, and the run's own outcome stands; a
+    damaged record is moved aside to `state.json.damaged` first."""
+    runs, damaged = _load(system)
+    try:
+        if damaged:
+            system.rename(STATE_FILE, STATE_FILE + ".damaged")
+            _warn(f"moved the damaged {STATE_FILE} aside to {STATE_FILE}.damaged")
+            previous = ""
+        else:
+            previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
+        system.write_file(STATE_FILE, render(run, previous), 0o600, backup=False)
+    except (OSError, ValueError) as err:
+        import logging
+
+        logging.getLogger(__name__).error("cannot record the run in %s: %s", STATE_FILE, err)
 
 
 def record_on_host(run: Run, root: str = "/") -> None:

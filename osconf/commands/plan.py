@@ -59,7 +59,7 @@ def entries(plan: "Plan", system: "System") -> List[Dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from osconf.runner import load_conf, plan_for
+    from osconf.runner import load_conf, load_conf_bytes, plan_for
     from osconf.system import System
 
     system = System(args.root)
@@ -69,14 +69,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         from osconf.lifecycle import platform_file
 
-        with platform_file(system, apply_command.settings(args), writable=False) as path:
-            if path is None:
+        with platform_file(system, apply_command.settings(args), writable=False) as platform:
+            if platform is None:
                 if output.wants_json(args):
                     return output.emit("plan", 0, {"source": None, "root": args.root,
                                                    "actions": []})  # fmt: skip
                 print("no os.conf on the first partition: nothing to do")
                 return 0
-            conf = load_conf(path)
+            conf = load_conf_bytes(platform.data, platform.path)
             source = "first partition: aliyun_custom_image/os.conf"
     options = apply_command.options(args, system)
     found = entries(plan_for(conf, system, options), system)
