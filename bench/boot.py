@@ -16,8 +16,9 @@ Each case runs in a private mount namespace made for it: a loop disk whose
 partition 1 (ext4) is the first partition, found by the UUID recorded in
 an /etc/osconf.conf laid over /etc, and tmpfs on /run and /var/lib, so the
 host's lock and state are never touched. Instruction counts are the python
-process's (valgrind --tool=callgrind, children not traced); wall time is
-the median of --runs runs and RSS their maximum (wait4's rusage).
+process's (valgrind --tool=callgrind, children not traced, bytecode already
+written); wall time is the median of --runs runs and RSS their maximum
+(GNU time's %M; the times include starting `nsenter` and `time`).
 
 Usage (root): bench/boot.py [--runs N] [--python PATH ...]
 Default interpreters: /usr/bin/python3 and .venv/bin/python.
@@ -36,6 +37,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from pathlib import Path  # noqa: E402
+
 from tests.helpers.loopdisk import LoopDisk  # noqa: E402
 
 BOOT = "import sys; sys.path.insert(0, {repo!r}); import osconf.service as s; s.boot()"
@@ -43,13 +46,15 @@ OLD = (
     "import sys, runpy; sys.path.insert(0, {repo!r}); sys.argv = ['osconf', 'apply']; "
     "runpy.run_module('osconf', run_name='__main__')"
 )
-# The namespace: the partition mounted (or not), /etc/osconf.conf, private /run and /var/lib.
+# A namespace: the partition mounted (or not), /etc/osconf.conf (and /etc/osconf/disabled)
+# laid over /etc, private /run and /var/lib; kept open by a sleeping process.
 SETUP = """set -e
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/lib
 mount -t overlay overlay -o lowerdir={etc}:/etc /etc
 if [ {mounted} = 1 ]; then mount {node} {mnt}; fi
-exec "$@"
+echo ready
+exec sleep 3600
 """
 
 
@@ -75,31 +80,49 @@ def instructions(argv, prefix):
 
 
 def timed(argv, prefix, runs):
+    """Median wall ms and peak RSS MiB. The RSS comes from GNU time, whose
+    child starts small: a child forked from this benchmark would inherit
+    its high-water mark."""
     walls, rss = [], []
-    for index in range(runs + 2):
-        start = time.perf_counter()
-        proc = subprocess.Popen(prefix + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if status != 0:
-            raise RuntimeError(f"{argv}: status {status}")
-        if index >= 2:  # the first runs warm the caches
-            walls.append(wall * 1000)
-            rss.append(usage.ru_maxrss / 1024)
+    report = tempfile.mktemp(prefix="rss-", dir="/tmp")
+    try:
+        for index in range(runs + 2):
+            start = time.perf_counter()
+            status = subprocess.call(
+                prefix + ["/usr/bin/time", "-f", "%M", "-o", report] + argv,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            wall = time.perf_counter() - start
+            if status != 0:
+                raise RuntimeError(f"{argv}: status {status}")
+            if index >= 2:  # the first runs warm the caches (and write the bytecode)
+                walls.append(wall * 1000)
+                with open(report) as handle:
+                    rss.append(int(handle.read().split()[-1]) / 1024)
+    finally:
+        if os.path.exists(report):
+            os.unlink(report)
     return statistics.median(walls), max(rss)
 
 
-def namespace(work, disk, etc, mounted):
-    script = os.path.join(work, f"ns-{int(mounted)}.sh")
-    with open(script, "w") as handle:
-        handle.write(
-            SETUP.format(
-                etc=etc, mounted=int(mounted), node=disk.node(1), mnt=os.path.join(work, "mnt")
-            )
-        )
-    # The RSS and time of the setup shell are not counted: it execs the command,
-    # and wait4 reports the peak of the process, which is the command's.
-    return ["unshare", "--mount", "--propagation", "private", "sh", script]
+class Namespace:
+    """A private mount namespace set up by SETUP; `prefix` runs a command in it
+    (nsenter execs it: wait4's peak RSS is the command's)."""
+
+    def __init__(self, work, disk, etc, mounted):
+        script = SETUP.format(etc=etc, mounted=int(mounted), node=disk.node(1),
+                              mnt=os.path.join(work, "mnt"))  # fmt: skip
+        self.holder = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+            stdout=subprocess.PIPE, universal_newlines=True,
+        )  # fmt: skip
+        if self.holder.stdout is None or self.holder.stdout.readline() != "ready\n":
+            raise RuntimeError("the namespace could not be set up")
+        self.prefix = ["nsenter", f"--mount=/proc/{self.holder.pid}/ns/mnt", "--"]
+
+    def close(self):
+        self.holder.terminate()
+        self.holder.wait()
 
 
 def main():
@@ -110,56 +133,63 @@ def main():
     pythons = opts.python or ["/usr/bin/python3", os.path.join(REPO, ".venv/bin/python")]
     work = tempfile.mkdtemp(prefix="osconf-bench-boot-")
     os.mkdir(os.path.join(work, "mnt"))
-    etc = os.path.join(work, "etc")
-    os.makedirs(os.path.join(etc, "osconf"))
+    etc_on, etc_off = os.path.join(work, "etc"), os.path.join(work, "etc-off")
+    os.mkdir(etc_on)
+    os.mkdir(etc_off)
     try:
-        with LoopDisk(__import__("pathlib").Path(work)) as disk:
+        with LoopDisk(Path(work)) as disk:
             subprocess.run(["mkfs.ext4", "-q", "-L", "OSCBENCH", disk.node(1)], check=True)
             uuid = subprocess.run(["blkid", "-o", "value", "-s", "UUID", disk.node(1)],
                                   stdout=subprocess.PIPE, universal_newlines=True,
                                   check=True).stdout.strip()  # fmt: skip
-            with open(os.path.join(etc, "osconf.conf"), "w") as handle:
-                handle.write(f"# written by bench/boot.py\npartition=UUID={uuid}\n")
-            for python in pythons:
-                report(python, work, disk, etc, opts.runs)
+            for etc in (etc_on, etc_off):
+                with open(os.path.join(etc, "osconf.conf"), "w") as handle:
+                    handle.write(f"# written by bench/boot.py\npartition=UUID={uuid}\n")
+            os.makedirs(os.path.join(etc_off, "osconf"))
+            open(os.path.join(etc_off, "osconf/disabled"), "w").close()
+            spaces = {
+                "mounted": Namespace(work, disk, etc_on, True),
+                "unmounted": Namespace(work, disk, etc_on, False),
+                "disabled": Namespace(work, disk, etc_off, True),
+            }
+            try:
+                for python in pythons:
+                    report(python, spaces, opts.runs)
+            finally:
+                for space in spaces.values():
+                    space.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
-def report(python, work, disk, etc, runs):
+def report(python, spaces, runs):
     version = subprocess.run(
         [python, "-c", "import sys; print(sys.version.split()[0])"],
         stdout=subprocess.PIPE,
         universal_newlines=True,
     ).stdout.strip()
     print(f"python {version} ({python}), {runs} runs for wall times")
-    mounted, unmounted = namespace(work, disk, etc, True), namespace(work, disk, etc, False)
-    disabled = os.path.join(etc, "osconf", "disabled")
+    boot = [python, "-I", "-c", BOOT.format(repo=REPO)]
     cases = [
-        ("python -c pass", [python, "-c", "pass"], mounted, False),
-        ("python -I -c pass", [python, "-I", "-c", "pass"], mounted, False),
-        ("boot, no os.conf", [python, "-I", "-c", BOOT.format(repo=REPO)], mounted, False),
-        ("boot, disabled", [python, "-I", "-c", BOOT.format(repo=REPO)], mounted, True),
-        ("boot, not mounted", [python, "-I", "-c", BOOT.format(repo=REPO)], unmounted, False),
-        ("osconf apply (old)", [python, "-I", "-c", OLD.format(repo=REPO)], mounted, False),
+        ("python -c pass", [python, "-c", "pass"], "mounted"),
+        ("python -I -c pass", [python, "-I", "-c", "pass"], "mounted"),
+        ("boot, no os.conf", boot, "mounted"),
+        ("boot, disabled", boot, "disabled"),
+        ("boot, not mounted", boot, "unmounted"),
+        ("osconf apply (old)", [python, "-I", "-c", OLD.format(repo=REPO)], "mounted"),
     ]
     floor = None
-    print("{:<20} {:>14} {:>7} {:>10} {:>9} {:>7}".format(
-        "case", "instructions", "× pass", "median ms", "RSS MiB", "× pass"))  # fmt: skip
-    for name, argv, prefix, off in cases:
-        if off:
-            open(disabled, "w").close()
-        try:
-            count = instructions(argv, prefix)
-            wall, rss = timed(argv, prefix, runs)
-        finally:
-            if off:
-                os.unlink(disabled)
+    head = ("case", "instructions", "× pass", "median ms", "RSS MiB", "× pass")
+    print("{:<20} {:>14} {:>7} {:>10} {:>8} {:>7}".format(*head))
+    for name, argv, space in cases:
+        prefix = spaces[space].prefix
+        wall, rss = timed(argv, prefix, runs)  # first: it writes the bytecode
+        count = instructions(argv, prefix)
         if floor is None:
             floor = (count, rss)
         ratio, rss_ratio = count / floor[0], rss / floor[1]
-        print(f"{name:<20} {count:>14,} {ratio:>7.2f} {wall:>10.1f} {rss:>9.1f} {rss_ratio:>7.2f}")
+        print(f"{name:<20} {count:>14,} {ratio:>7.2f} {wall:>10.1f} {rss:>8.1f} {rss_ratio:>7.2f}")
     sys.stdout.flush()
 
 

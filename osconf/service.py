@@ -21,7 +21,7 @@ import os
 import sys
 
 from osconf import lifecycle, log, sd, sshkeys, state
-from osconf.locate import CONF_DIR, CONF_NAME, find, mounted_at
+from osconf.locate import CONF_DIR, CONF_NAME, conf_dir, find, mounted_at
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,8 +67,9 @@ def nothing_to_do(settings: lifecycle.Settings, root: str = "/") -> "Optional[in
         if top is None:
             return None  # mounting is the full pipeline's
         path = os.path.join(top, CONF_DIR, CONF_NAME)
-        if os.path.lexists(path):
-            return None
+        with conf_dir(top) as fd:  # refuses a link or a mount in its place
+            if fd is not None and _there(fd):
+                return None
         if sshkeys.pending(root):
             return None  # SSH host keys to make: the full run's (osconf.sshkeys)
         log.say(log.INFO, f"first partition {found.node} ({found.how}), mounted at {top}")
@@ -76,6 +77,15 @@ def nothing_to_do(settings: lifecycle.Settings, root: str = "/") -> "Optional[in
         state.record_on_host(state.Run(state.now(), "absent", "no os.conf", path), root)
     sd.notify("STATUS=No os.conf: nothing to do")
     return 0
+
+
+def _there(dir_fd: int) -> bool:
+    """Anything named os.conf in the folder (a file, a link, a FIFO...)."""
+    try:
+        os.stat(CONF_NAME, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def main(argv: "Optional[Sequence[str]]" = None) -> int:

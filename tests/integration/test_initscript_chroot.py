@@ -66,7 +66,7 @@ def test_sysv_script_start_and_status_in_a_chroot(tmp_path: Path) -> None:
         assert result.returncode == 0, out + result.stderr
         assert "registered with /usr/sbin/update-rc.d (rcS" in out
         assert "Applying os.conf: done" in out
-        assert "applied  applied and deleted" in out  # status, newest run
+        assert "status: applied at " in out and ": applied and deleted: " in out  # status
         assert "--- hostname chroot-host" in out and "--- etc chroot-host" in out
         assert "osconf\n" in out.split("--- etc", 1)[1]  # its rcS.d link
         assert disk.listing(1, "aliyun_custom_image") == []

@@ -239,3 +239,14 @@ def test_the_journal_is_loaded_only_when_written_to(tmp_path: Path) -> None:
         assert (tmp_path / "stderr").read_text() == "<4>one line\n"
     else:
         assert after.strip() == "True"
+
+
+def test_a_linked_folder_is_left_to_the_full_pipeline(tmp_path: Path) -> None:
+    from osconf.errors import LocateError
+
+    host = boot_layout(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", tmp_path / "mnt/aliyun_custom_image")
+    with pytest.raises(LocateError, match="not a directory on the partition"):
+        service.nothing_to_do(settings(tmp_path, host), str(tmp_path / "root"))
+    assert not (tmp_path / "root/var/lib/osconf/state.json").exists()
