@@ -144,7 +144,9 @@ def _register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", module
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
-        return _main(sys.argv[1:] if argv is None else argv)
+        code = _main(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is exit 120
+        return code
     except BrokenPipeError:
         # The reader of stdout went away (`osconf plan | head`): not osconf's
         # error, and no traceback; the usual status of a process killed by

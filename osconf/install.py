@@ -225,7 +225,7 @@ def prepare_partition(system: "System") -> Optional[str]:
     if system.is_live and not os.path.exists(os.path.join(host.proc, "self/mountinfo")):
         # `chroot IMAGE osconf install` in an image build: no /proc, no disk
         # to tell. Nothing is wrong; the search happens at the image's boot.
-        log.info("no mount table (/proc is not mounted): the partition is searched at boot")
+        log.info("/proc is not mounted (an image build): the partition is searched at boot")
         return None
     try:
         if system.is_live:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from tests.conftest import REPO
+from tests.helpers.mirror import mirrors
 
 SUITE = "bookworm"
-MIRROR = "http://deb.debian.org/debian"
 PACKAGES = (
     "systemd",
     "systemd-sysv",
@@ -47,7 +47,8 @@ SSHD = "PermitRootLogin yes\nPasswordAuthentication yes\nUseDNS no\n"
 
 
 def _key() -> str:
-    return hashlib.sha256(f"{SUITE} {MIRROR} {' '.join(PACKAGES)} {SSHD}".encode()).hexdigest()[:16]
+    apt = " ".join(mirrors(SUITE))
+    return hashlib.sha256(f"{SUITE} {apt} {' '.join(PACKAGES)} {SSHD}".encode()).hexdigest()[:16]
 
 
 def base_tree() -> Path:
@@ -67,7 +68,7 @@ def base_tree() -> Path:
             '--customize-hook=passwd --root "$1" -d root',
             SUITE,
             str(folder),
-            MIRROR,
+            *mirrors(SUITE),  # the machine's own apt sources
         ],
         check=True,
         timeout=1500,
