@@ -18,6 +18,7 @@ import fcntl
 import os
 import time
 
+from osconf import settings as settings_file
 from osconf import state
 from osconf.locate import (
     CONF_DIR,
@@ -53,8 +54,8 @@ if TYPE_CHECKING:
         def exists(self, path: str) -> bool: ...
 
 
-LOCK_FILE = "/run/osconf.lock"
-CONFIG_FILE = "/etc/osconf.conf"
+LOCK_FILE = "/run/osconf.lock"  # the host's; settings.runtime() says where it is now
+CONFIG_FILE = settings_file.CONFIG_FILE
 DISABLE_FILE = "/etc/osconf/disabled"
 KERNEL_SWITCH = "osconf"  # osconf=off (or 0, no, false, disabled) on the kernel command line
 _OFF = ("off", "0", "no", "false", "disabled")
@@ -80,11 +81,11 @@ class Settings(Value):
     def __init__(
         self,
         partition: "Optional[str]" = None,
-        lock_file: str = LOCK_FILE,
+        lock_file: "Optional[str]" = None,
         lock_timeout: float = 120.0,
         host: Host = HOST,
     ) -> None:
-        self._set(partition, lock_file, lock_timeout, host)
+        self._set(partition, lock_file or settings_file.runtime().lock_file, lock_timeout, host)
 
 
 def plain_setting(text: str, key: str) -> "Optional[str]":
@@ -113,16 +114,7 @@ def plain_setting(text: str, key: str) -> "Optional[str]":
 
 def configured_partition(view: "View") -> "Optional[str]":
     """`partition=` from /etc/osconf.conf under the root (written by install)."""
-    text = view.read_text(CONFIG_FILE)
-    if not text:
-        return None
-    from osconf.parse import parse
-
-    assignments, problems = parse(text.encode(), CONFIG_FILE)
-    for problem in problems:
-        _log("warning", "%s", problem)
-    values = {a.key: a.value for a in assignments}
-    return values.get("partition") or None
+    return settings_file.setting(view, "partition")
 
 
 def disabled_by(view: "Files", host: Host) -> "Optional[str]":

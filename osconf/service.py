@@ -27,13 +27,13 @@ from osconf import lifecycle, log, sd, state
 from osconf.locate import (
     CONF_DIR,
     CONF_NAME,
-    MOUNT_BASE,
     check_type,
     conf_dir,
     find,
     mount_command,
     mounted_at,
 )
+from osconf.settings import runtime
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,8 +118,9 @@ def _mount(found: "Found") -> "Optional[str]":
         check_type(found)
     except Exception:  # noqa: BLE001 - the full pipeline reports it
         return None
-    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
-    point = os.path.join(MOUNT_BASE, "mnt-" + os.urandom(6).hex())
+    base = runtime().mount_base
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    point = os.path.join(base, "mnt-" + os.urandom(6).hex())
     os.mkdir(point, 0o700)
     if _call(mount_command(found, point, writable=False)):
         return point

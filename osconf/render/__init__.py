@@ -50,14 +50,9 @@ PROGRAMS = {
 
 
 def _configured(view: "View") -> Optional[str]:
-    text = view.read_text(CONFIG_FILE) if view.is_file(CONFIG_FILE) else None
-    if not text:
-        return None
-    from osconf.parse import parse
+    from osconf.settings import setting
 
-    assignments, _ = parse(text.encode(), CONFIG_FILE)
-    values = {a.key: a.value for a in assignments}
-    return values.get("network_stack") or None
+    return setting(view, "network_stack")
 
 
 def _enabled_units(view: "View") -> Set[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from osconf import lifecycle, service
-from osconf.locate import MOUNT_BASE
+from osconf.settings import runtime
 from tests.helpers.loopdisk import LoopDisk
 from tests.helpers.tools import require_root
 
@@ -27,10 +27,12 @@ def test_an_unmounted_partition_is_looked_at(tmp_path: Path, with_file: bool) ->
     with LoopDisk(tmp_path) as disk:
         disk.mkfs(1, "ext4", label)
         disk.put(1, "aliyun_custom_image/os.conf", b"hostname=a\n" if with_file else None)
-        before = set(os.listdir(MOUNT_BASE)) if os.path.isdir(MOUNT_BASE) else set()
+        before = (
+            set(os.listdir(runtime().mount_base)) if os.path.isdir(runtime().mount_base) else set()
+        )
         code = service.nothing_to_do(settings, str(root))
         assert not disk.mounted(), "unmounted after the look"
-        assert set(os.listdir(MOUNT_BASE)) - before <= {f"dev-{disk.part_name(1)}"}
+        assert set(os.listdir(runtime().mount_base)) - before <= {f"dev-{disk.part_name(1)}"}
         if with_file:
             assert code is None  # handed over to `osconf apply`
             assert disk.listing(1, "aliyun_custom_image") == ["os.conf"]
