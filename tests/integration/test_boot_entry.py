@@ -32,7 +32,7 @@ def test_an_unmounted_partition_is_looked_at(tmp_path: Path, with_file: bool) ->
         )
         code = service.nothing_to_do(settings, str(root))
         assert not disk.mounted(), "unmounted after the look"
-        assert set(os.listdir(runtime().mount_base)) - before <= {f"dev-{disk.part_name(1)}"}
+        assert set(os.listdir(base)) - before <= {f"dev-{disk.part_name(1)}"}
         if with_file:
             assert code is None  # handed over to `osconf apply`
             assert disk.listing(1, "aliyun_custom_image") == ["os.conf"]
