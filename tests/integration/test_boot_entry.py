@@ -27,9 +27,8 @@ def test_an_unmounted_partition_is_looked_at(tmp_path: Path, with_file: bool) ->
     with LoopDisk(tmp_path) as disk:
         disk.mkfs(1, "ext4", label)
         disk.put(1, "aliyun_custom_image/os.conf", b"hostname=a\n" if with_file else None)
-        before = (
-            set(os.listdir(runtime().mount_base)) if os.path.isdir(runtime().mount_base) else set()
-        )
+        base = runtime().mount_base
+        before = set(os.listdir(base)) if os.path.isdir(base) else set()
         code = service.nothing_to_do(settings, str(root))
         assert not disk.mounted(), "unmounted after the look"
         assert set(os.listdir(base)) - before <= {f"dev-{disk.part_name(1)}"}
