@@ -23,6 +23,13 @@ def test_an_unmounted_partition_is_looked_at(tmp_path: Path, with_file: bool) ->
     root = tmp_path / "root"
     (root / "etc").mkdir(parents=True)
     (root / "etc/osconf.conf").write_text(f"partition=LABEL={label}\n")
+    # An instance whose SSH host keys are made and recorded (osconf.sshkeys.pending).
+    (root / "etc/ssh").mkdir()
+    for name in ("rsa", "ecdsa", "ed25519"):
+        (root / f"etc/ssh/ssh_host_{name}_key").write_text("")
+        (root / f"etc/ssh/ssh_host_{name}_key.pub").write_text("")
+    (root / "var/lib/osconf").mkdir(parents=True)
+    (root / "var/lib/osconf/ssh-host-keys.json").write_text('{"version": 1, "macs": []}\n')
     settings = lifecycle.Settings(lock_file=str(tmp_path / "osconf.lock"))
     with LoopDisk(tmp_path) as disk:
         disk.mkfs(1, "ext4", label)
