@@ -19,7 +19,7 @@ import os
 import time
 
 from osconf import settings as settings_file
-from osconf import state
+from osconf import sshkeys, state
 from osconf.locate import (
     CONF_DIR,
     CONF_LIMIT,
@@ -217,15 +217,18 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
         return ExitCode.OK
     with locked(settings.lock_file, settings.lock_timeout):
         notify("STATUS=Looking for the first partition")
+        keys = sshkeys.Boot(system)  # before this run is recorded: is it the first?
         try:
             with reach(system, settings) as (top, found, how):
                 _log("info", "first partition %s (%s), %s", found.node, found.how, how)
                 with conf_dir(top) as fd:
-                    return _on_partition(system, options, top, fd)
+                    return _on_partition(system, options, top, fd, keys)
         except OsconfError as err:
             if not isinstance(err, (ConfigError, ApplyError)):
                 state.record(system, state.Run(state.now(), "error", str(err)))
             raise
+        finally:
+            keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
 class PlatformConf(Value):
@@ -264,7 +267,13 @@ def _read(top: str, fd: "Optional[int]") -> "Optional[PlatformConf]":
     return None if data is None else PlatformConf(path, data)
 
 
-def _on_partition(system: "System", options: "Options", top: str, fd: "Optional[int]") -> int:
+def _on_partition(
+    system: "System",
+    options: "Options",
+    top: str,
+    fd: "Optional[int]",
+    keys: "Optional[sshkeys.Boot]" = None,
+) -> int:
     from osconf.errors import ApplyError, ConfigError, ExitCode
 
     conf_file = _read(top, fd)
@@ -288,6 +297,8 @@ def _on_partition(system: "System", options: "Options", top: str, fd: "Optional[
         message = f"invalid, kept for a retry: {len(errors)} error(s): " + "; ".join(errors)
         state.record(system, state.Run(state.now(), "invalid", message, path, stamp))
         raise
+    if keys is not None:
+        keys.seen(conf)
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)

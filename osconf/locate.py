@@ -286,6 +286,15 @@ def check_type(found: Found) -> None:
         raise _error(f"{found.node}: {fs.type} is not a supported file system")
 
 
+def mount_command(found: Found, point: str, writable: bool) -> "List[str]":
+    """How osconf mounts the partition at `point` (after `check_type`)."""
+    assert found.fs is not None
+    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
+    if found.fs.type == "vfat":
+        options += ",umask=0077"
+    return ["mount", "-t", found.fs.type, "-o", options, found.node, point]
+
+
 def mounted_at(found: Found, host: Host) -> "Optional[str]":
     """Where the partition's root directory is mounted already, if it is."""
     for mount in mounts(host):
@@ -400,11 +409,8 @@ def _reach(
     base = runtime().mount_base
     os.makedirs(base, mode=0o700, exist_ok=True)
     point = tempfile.mkdtemp(prefix="mnt-", dir=base)
-    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
-    if found.fs.type == "vfat":
-        options += ",umask=0077"
     try:
-        system.run(["mount", "-t", found.fs.type, "-o", options, found.node, point])
+        system.run(mount_command(found, point, writable))
     except Exception as err:
         os.rmdir(point)
         raise _error(f"cannot mount {found.node} ({found.fs.type}): {err}") from None
