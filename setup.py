@@ -16,7 +16,7 @@ from setuptools.command.build_py import build_py
 # Every installed copy carries them inside the package, as osconf/_assets/DIR/
 # (osconf.install.asset_dir finds them there, or in a checkout). A new
 # directory goes here and into MANIFEST.in (for the sdist); a test checks both.
-ASSET_DIRS = ("units", "initscripts")
+ASSET_DIRS = ("units", "initscripts", "conf")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "README.md"), encoding="utf-8") as readme:

@@ -3,10 +3,14 @@
 An action is data (`describe()` says what it will do, `repr()` never shows a
 secret) and its `execute(system)` is the only code that acts, always through
 `System`. `execute` returns True when something changed, False when the
-target was already as wanted, and raises on failure.
+target was already as wanted, and raises on failure. `holds(system)`, where
+an action has it, tells beforehand, reading only, whether its effect is
+already in place (None: cannot tell without acting), for `osconf plan`.
 """
 
 import logging
+import os
+import stat
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -43,6 +47,22 @@ class WriteFile:
     def execute(self, system: "System") -> bool:
         return system.write_file(self.path, self.content, self.mode)
 
+    def holds(self, system: "System") -> Optional[bool]:
+        """The same test `System.write_file` makes before it writes."""
+        host = system.host_path(system.resolve(self.path))
+        try:
+            st = os.stat(host)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if self.mode is not None and stat.S_IMODE(st.st_mode) != self.mode:
+            return False
+        try:
+            return host.read_bytes() == self.content.encode("utf-8", "surrogateescape")
+        except OSError:
+            return False
+
 
 @dataclass(frozen=True)
 class RemoveFile:
@@ -57,6 +77,10 @@ class RemoveFile:
     def execute(self, system: "System") -> bool:
         return system.remove_file(self.path)
 
+    def holds(self, system: "System") -> Optional[bool]:
+        host = system.host_path(self.path)
+        return not host.is_symlink() and not host.exists()
+
 
 @dataclass(frozen=True)
 class SetPassword:
@@ -68,6 +92,15 @@ class SetPassword:
 
     def describe(self) -> str:
         return f"set the password of {self.user} in {self.shadow} (SHA-512 crypt, value not shown)"
+
+    def holds(self, system: "System") -> Optional[bool]:
+        content = system.read_text(self.shadow)
+        current = etcfiles.shadow_hash(content, self.user) if content is not None else None
+        if current is None:
+            return False
+        from osconf.sha512crypt import verify
+
+        return verify(self.password.reveal(), current)
 
     def execute(self, system: "System") -> bool:
         content = system.read_text(self.shadow)
@@ -99,6 +132,11 @@ class SetLiveHostname:
     def execute(self, system: "System") -> bool:
         return system.set_live_hostname(self.name)
 
+    def holds(self, system: "System") -> Optional[bool]:
+        import socket
+
+        return socket.gethostname() == self.name
+
 
 @dataclass(frozen=True)
 class CannotPlan:
@@ -114,6 +152,9 @@ class CannotPlan:
 
     def execute(self, system: "System") -> bool:
         raise RuntimeError("skipped")
+
+    def holds(self, system: "System") -> Optional[bool]:
+        return False
 
 
 @dataclass(frozen=True)

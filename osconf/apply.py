@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List
 
+from osconf.actions import Warn
 from osconf.errors import ApplyError
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def _run(action: "Action", system: "System", report: Report) -> None:
         log.debug("failure detail", exc_info=True)
         report.failed.append(f"{what}: {reason}")
         return
+    if isinstance(action, Warn):
+        return  # told, and neither a change nor something in place
     if changed:
         log.info("done: %s", what)
         report.changed.append(what)

@@ -1,22 +1,105 @@
 """Command line: `osconf COMMAND ...`; the one place errors become exit codes.
 
-Each command lives in `osconf.commands.<name>` with `register(subparsers)`
-and `run(args) -> int`; those modules import only the standard library at
-load time so that `--help` and light commands start fast.
+Each command lives in `osconf.commands.<module>` with `register(subparsers)`
+and `run(args) -> int`, and may declare `EXIT_CODES = {command: (codes...)}`
+(shown by its `--help` and the man page); those modules import only the
+standard library at load time so that `--help` and light commands start
+fast. A new command is one line in `COMMANDS` and one module.
 """
 
 import argparse
 import importlib
 import logging
+import os
 import sys
-from typing import Optional, Sequence
+import textwrap
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from osconf import __version__
-from osconf.errors import ConfigError, ExitCode, OsconfError
+from osconf.errors import MEANINGS, ConfigError, ExitCode, OsconfError
 
-COMMANDS = ("apply", "plan", "validate", "locate", "status", "watch", "install")
+# (command, module under osconf.commands), in the order --help lists them.
+COMMANDS: Tuple[Tuple[str, str], ...] = (
+    ("apply", "apply"),
+    ("plan", "plan"),
+    ("validate", "validate"),
+    ("locate", "locate"),
+    ("status", "status"),
+    ("watch", "watch"),
+    ("install", "install"),
+    ("uninstall", "install"),
+    ("check-image", "check_image"),
+)
+MODULES: Dict[str, str] = dict(COMMANDS)
+
+DESCRIPTION = "Apply Alibaba Cloud ECS os.conf settings (Customized Linux images)."
 
 log = logging.getLogger("osconf")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """--debug and -q, accepted before and after the command: on the
+    sub-command's parser they default to SUPPRESS so that leaving them out
+    there does not undo the same option given before the command."""
+    default: Any = False if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="verbose log, tracebacks on errors"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="warnings and errors only"
+    )
+
+
+# A command's exit codes: a code, or (code, what it means for this command).
+Codes = Sequence[Union[int, Tuple[int, str]]]
+
+
+def exit_codes(codes: Codes) -> List[Tuple[int, str]]:
+    return [(c, MEANINGS[c]) if isinstance(c, int) else c for c in codes]
+
+
+def exit_code_text(codes: Codes) -> str:
+    lines = ["exit codes:"]
+    for code, meaning in exit_codes(codes):
+        lines.append(
+            textwrap.fill(
+                meaning, width=78, initial_indent=f"  {code:<3}", subsequent_indent=" " * 5
+            )
+        )
+    return "\n".join(lines)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph descriptions; keeps text with line breaks (the
+    exit-code tables) as it is."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+    def _format_usage(self, *args: Any) -> str:
+        try:
+            return super()._format_usage(*args)
+        except AssertionError:
+            # argparse asserts while wrapping a usage line that has a mutually
+            # exclusive group of hidden options (watch's --live/--no-live):
+            # print that line unwrapped instead of a traceback.
+            width, self._width = self._width, 1 << 20
+            try:
+                return super()._format_usage(*args)
+            finally:
+                self._width = width
+
+
+def command_word(argv: Sequence[str]) -> Optional[str]:
+    """The sub-command named in argv (global options take no values)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
@@ -24,35 +107,70 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     loaded (every command is needed only for --help and usage errors)."""
     parser = argparse.ArgumentParser(
         prog="osconf",
-        description="Apply Alibaba Cloud ECS os.conf settings (Customized Linux images).",
+        description=DESCRIPTION,
+        formatter_class=HelpFormatter,
+        epilog="Run 'osconf COMMAND --help' for a command's options and exit codes.\n\n"
+        + exit_code_text(sorted(MEANINGS)),
     )
     parser.add_argument("--version", action="version", version=f"osconf {__version__}")
-    parser.add_argument("--debug", action="store_true", help="verbose log, tracebacks on errors")
-    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    _add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    words = [w for w in (argv or ()) if not w.startswith("-")]
-    chosen = [words[0]] if words and words[0] in COMMANDS else list(COMMANDS)
-    if words and words[0] == "uninstall":  # registered by the install module
-        chosen = ["install"]
-    for name in chosen:
-        module = importlib.import_module(f"osconf.commands.{name}")
-        module.register(sub)
+    word = command_word(argv or ())
+    modules: List[str] = []
+    for _name, module in COMMANDS if word not in MODULES else ((word, MODULES[word]),):
+        if module not in modules:
+            modules.append(module)
+    for name in modules:
+        _register(sub, name)
     return parser
 
 
+def _register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", module: str) -> None:
+    before = set(sub.choices)
+    loaded = importlib.import_module(f"osconf.commands.{module}")
+    loaded.register(sub)
+    declared: Dict[str, Codes] = getattr(loaded, "EXIT_CODES", {})
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, parser in sub.choices.items():
+        if name in before:
+            continue
+        _add_global_options(parser, top=False)
+        parser.formatter_class = HelpFormatter
+        if parser.description is None:
+            parser.description = helps.get(name)
+        codes = declared.get(name, tuple(sorted(MEANINGS)))
+        parser.epilog = "\n\n".join(t for t in (parser.epilog, exit_code_text(codes)) if t)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
+    try:
+        code = _main(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is exit 120
+        return code
+    except BrokenPipeError:
+        # The reader of stdout went away (`osconf plan | head`): not osconf's
+        # error, and no traceback; the usual status of a process killed by
+        # SIGPIPE. stdout is pointed at /dev/null so the final flush is quiet.
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        return ExitCode.BROKEN_PIPE
+
+
+def _main(argv: Sequence[str]) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     from osconf import log as oslog
+    from osconf import output
 
     oslog.setup(debug=args.debug, quiet=args.quiet)
+    as_json = output.wants_json(args)
     try:
         code: int = args.run(args)
         return code
     except ConfigError as err:
+        if as_json:
+            return output.emit_error(args.command, err.exit_code, str(err), err.problems)
         for problem in err.problems:
             print(problem, file=sys.stderr)
         errors = sum(1 for p in err.problems if p.fatal)
@@ -62,14 +180,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log.error("%s", err)
         if args.debug:
             log.debug("traceback", exc_info=True)
+        if as_json:
+            return output.emit_error(args.command, err.exit_code, str(err))
         return err.exit_code
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise  # handled in main()
     except Exception as err:  # noqa: BLE001 - the single last-resort handler
         if args.debug:
             log.exception("internal error")
         else:
             log.error(
                 "internal error: %s: %s (run with --debug for details)", type(err).__name__, err
+            )
+        if as_json:
+            return output.emit_error(
+                args.command, ExitCode.INTERNAL, f"internal error: {type(err).__name__}: {err}"
             )
         return ExitCode.INTERNAL

@@ -5,7 +5,7 @@ Messages never contain a secret: values of the `password` key are not quoted.
 """
 
 from dataclasses import dataclass
-from typing import List, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 
 class ExitCode:
@@ -19,6 +19,27 @@ class ExitCode:
     APPLY_FAILED = 5  # some actions failed; os.conf kept for a retry
     BUSY = 6  # another osconf run holds the lock
     UNSUPPORTED = 7  # the target's network stack could not be determined
+    LAST_RUN_ERROR = 8  # `status`: the last run stopped before applying (see its message)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    BROKEN_PIPE = 141  # stdout's reader went away (128 + SIGPIPE)
+
+
+# What each code means, in the words `--help`, the man page and the README
+# use (one text: the man page is generated from the parser and this table).
+MEANINGS: Dict[int, str] = {
+    ExitCode.OK: "success, or nothing to do",
+    ExitCode.INTERNAL: "internal error (a bug: rerun with --debug and report it)",
+    ExitCode.USAGE: "bad command line",
+    ExitCode.INVALID_CONFIG: "os.conf is invalid: every problem was printed, nothing was "
+    "changed, the file is kept",
+    ExitCode.NOT_FOUND: "not found: the first partition, os.conf, or the file given",
+    ExitCode.APPLY_FAILED: "applying failed in part: what could be applied was, the failures "
+    "were printed, os.conf is kept",
+    ExitCode.BUSY: "another osconf run holds the lock",
+    ExitCode.UNSUPPORTED: "the target's network stack could not be determined",
+    ExitCode.LAST_RUN_ERROR: "the last run stopped on an error before applying anything "
+    "(partition not found, lock busy, unknown stack, ...)",
+}
 
 
 @dataclass(frozen=True)

@@ -106,14 +106,8 @@ def _rc_dirs(system: "System") -> List[str]:
 
 
 def _symlink(system: "System", link: str, target: str) -> None:
-    host = system.host_path(link)
-    host.parent.mkdir(parents=True, exist_ok=True)
-    if host.is_symlink() and os.readlink(host) == target:
-        return
-    if host.is_symlink() or host.exists():
-        host.unlink()
-    os.symlink(target, host)
-    log.info("linked %s -> %s", link, target)
+    if system.symlink(link, target):
+        log.info("linked %s -> %s", link, target)
 
 
 def _sysv_tool(system: "System") -> Optional[Tuple[str, Tuple[str, ...], Tuple[str, ...]]]:
@@ -177,20 +171,28 @@ def install(system: "System", partition: Optional[str], watch: bool = False) -> 
         done.append(_install_sysv(system, command))
         if watch:
             done.append("not installed: the watcher (it needs systemd)")
+    current = system.read_text(CONFIG_FILE)
+    text = current if current is not None else (asset_dir("conf") / "osconf.conf").read_text()
     if partition:
-        system.write_file(CONFIG_FILE, _config(partition), 0o644)
-        done.append(f"recorded partition={partition} in {CONFIG_FILE}")
+        text = with_partition(text, partition)
+    if system.write_file(CONFIG_FILE, text, 0o644 if current is None else None):
+        done.append(f"wrote {CONFIG_FILE}" + (f" with partition={partition}" if partition else ""))
     done.append("runs as: " + " ".join(command))
     return done
 
 
-def _config(partition: str) -> str:
-    return (
-        "# osconf: which partition carries aliyun_custom_image/os.conf.\n"
-        "# LABEL=..., UUID=... or a device path; remove the line for automatic search\n"
-        "# (partition 1 of the disk that holds /).\n"
-        f"partition={partition}\n"
-    )
+def with_partition(text: str, partition: str) -> str:
+    """`text` of /etc/osconf.conf with `partition=` set: the key's line
+    replaced (or its commented-out example, or appended); every other
+    line, the administrator's values among them, kept as it is."""
+    lines = text.splitlines()
+    line = f"partition={partition}"
+    for wanted in ("partition=", "#partition="):
+        for index, old in enumerate(lines):
+            if old.strip().startswith(wanted):
+                lines[index] = line
+                return "\n".join(lines) + "\n"
+    return "\n".join([*lines, line]) + "\n"
 
 
 def uninstall(system: "System") -> List[str]:
@@ -223,7 +225,7 @@ def prepare_partition(system: "System") -> Optional[str]:
     if system.is_live and not os.path.exists(os.path.join(host.proc, "self/mountinfo")):
         # `chroot IMAGE osconf install` in an image build: no /proc, no disk
         # to tell. Nothing is wrong; the search happens at the image's boot.
-        log.info("no mount table (/proc is not mounted): the partition is searched at boot")
+        log.info("/proc is not mounted (an image build): the partition is searched at boot")
         return None
     try:
         if system.is_live:

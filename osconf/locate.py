@@ -8,106 +8,144 @@ from mountinfo. Paths of /proc, /sys and /dev are parameters so tests can
 give a simulated layout.
 """
 
-import logging
+import errno
 import os
 import stat
-import tempfile
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
-from osconf.errors import LocateError
 from osconf.probe import PROBE_BYTES, FileSystem, identify
+from osconf.settings import runtime
+from osconf.value import Value
 
+# Only names for the type checker: this module is on the boot path, where
+# typing, dataclasses, logging, pathlib, contextlib and tempfile are not
+# loaded (each costs more than the path's whole work); the few functions
+# that need one import it themselves.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from osconf.system import System
+    from typing import ContextManager, Iterator, List, Optional, Tuple
 
-log = logging.getLogger(__name__)
+    from osconf.errors import LocateError
+    from osconf.system import System
 
 CONF_DIR = "aliyun_custom_image"
 CONF_NAME = "os.conf"
 SUPPORTED = ("vfat", "ext2", "ext3", "ext4")
-MOUNT_BASE = "/run/osconf"
+MOUNT_BASE = "/run/osconf"  # the host's; settings.runtime() says where it is now
+# What is read of os.conf at most: one byte more than the parser accepts
+# (osconf.parse.MAX_BYTES, a unit test keeps them equal), so that a larger
+# file is reported as such without being read whole.
+CONF_LIMIT = 256 * 1024
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-@dataclass(frozen=True)
-class Host:
+class Host(Value):
     """Where the running system's kernel interfaces are (tests move them)."""
 
-    proc: str = "/proc"
-    sys: str = "/sys"
-    dev: str = "/dev"
+    __slots__ = ("proc", "sys", "dev")
+    proc: str
+    sys: str
+    dev: str
+
+    def __init__(self, proc: str = "/proc", sys: str = "/sys", dev: str = "/dev") -> None:
+        self._set(proc, sys, dev)
 
 
-@dataclass(frozen=True)
-class BlockDevice:
+class BlockDevice(Value):
+    __slots__ = ("name", "devno", "disk", "number")
     name: str  # "vda1"
     devno: str  # "252:1"
-    disk: Optional[str]  # "vda" for a partition, None for a whole disk
-    number: Optional[int]  # partition number
+    disk: "Optional[str]"  # "vda" for a partition, None for a whole disk
+    number: "Optional[int]"  # partition number
+
+    def __init__(
+        self, name: str, devno: str, disk: "Optional[str]", number: "Optional[int]"
+    ) -> None:
+        self._set(name, devno, disk, number)
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(Value):
     """The first partition: which device, what it holds, how it was chosen."""
 
+    __slots__ = ("device", "node", "fs", "how")
     device: BlockDevice
     node: str  # a device node usable to read/mount it
-    fs: Optional[FileSystem]
+    fs: "Optional[FileSystem]"
     how: str
 
+    def __init__(
+        self, device: BlockDevice, node: str, fs: "Optional[FileSystem]", how: str
+    ) -> None:
+        self._set(device, node, fs, how)
 
-@dataclass(frozen=True)
-class Mount:
+
+class Mount(Value):
+    __slots__ = ("devno", "root", "point")
     devno: str
     root: str  # the directory of the file system that is mounted there
     point: str
 
+    def __init__(self, devno: str, root: str, point: str) -> None:
+        self._set(devno, root, point)
 
-def parse_spec(spec: str) -> Tuple[str, str]:
+
+HOST = Host()
+
+
+def _error(message: str) -> "LocateError":
+    # errors.py loads dataclasses: only a failing search pays for it.
+    from osconf.errors import LocateError
+
+    return LocateError(message)
+
+
+def _read(path: str) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+def parse_spec(spec: str) -> "Tuple[str, str]":
     """'LABEL=x' / 'UUID=y' / '/dev/...' -> (kind, value)."""
     for kind in ("LABEL", "UUID"):
         if spec.upper().startswith(kind + "="):
             value = spec[len(kind) + 1 :].strip().strip('"')
             if not value:
-                raise LocateError(f"empty {kind} in partition spec {spec!r}")
+                raise _error(f"empty {kind} in partition spec {spec!r}")
             return kind, value
     if spec.startswith("/dev/") or spec.startswith("/"):
         return "PATH", spec
-    raise LocateError(f"partition spec must be LABEL=..., UUID=... or a /dev path: {spec!r}")
+    raise _error(f"partition spec must be LABEL=..., UUID=... or a /dev path: {spec!r}")
 
 
-def block_devices(host: Host) -> List[BlockDevice]:
+def block_devices(host: Host) -> "List[BlockDevice]":
     """Every block device the kernel knows, from /sys/class/block."""
-    base = Path(host.sys) / "class/block"
+    base = os.path.join(host.sys, "class/block")
     devices = []
-    for entry in sorted(os.listdir(base)) if base.is_dir() else []:
-        path = base / entry
+    for entry in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        path = os.path.join(base, entry)
         try:
-            devno = (path / "dev").read_text().strip()
+            devno = _read(os.path.join(path, "dev")).strip()
         except OSError:
             continue
         number: Optional[int] = None
         disk: Optional[str] = None
-        if (path / "partition").exists():
-            number = int((path / "partition").read_text().strip() or 0)
-            disk = Path(os.path.realpath(path)).parent.name
+        if os.path.exists(os.path.join(path, "partition")):
+            number = int(_read(os.path.join(path, "partition")).strip() or 0)
+            disk = os.path.basename(os.path.dirname(os.path.realpath(path)))
         devices.append(BlockDevice(entry, devno, disk, number))
     return devices
 
 
-def _probe_candidates(host: Host, devices: List[BlockDevice]) -> List[BlockDevice]:
+def _probe_candidates(host: Host, devices: "List[BlockDevice]") -> "List[BlockDevice]":
     """The devices worth reading a superblock from, partitions first.
 
     Removable and empty devices are skipped: opening a CD drive (sr0) can
     take seconds and never holds the system disk's first partition.
     """
-    base = Path(host.sys) / "class/block"
+    base = os.path.join(host.sys, "class/block")
 
     def attribute(name: str, attr: str) -> str:
         try:
-            return (base / name / attr).read_text().strip()
+            return _read(os.path.join(base, name, attr)).strip()
         except OSError:
             return ""
 
@@ -119,12 +157,12 @@ def _probe_candidates(host: Host, devices: List[BlockDevice]) -> List[BlockDevic
     return sorted(keep, key=lambda d: (d.number is None, d.name))
 
 
-def mounts(host: Host) -> List[Mount]:
+def mounts(host: Host) -> "List[Mount]":
     """The mount table of this process's mount namespace."""
     try:
-        text = Path(host.proc, "self/mountinfo").read_text()
+        text = _read(os.path.join(host.proc, "self/mountinfo"))
     except OSError as err:
-        raise LocateError(f"cannot read the mount table: {err}") from None
+        raise _error(f"cannot read the mount table: {err}") from None
     found = []
     for line in text.splitlines():
         fields = line.split()
@@ -147,10 +185,10 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def _underlying_partitions(host: Host, name: str) -> List[str]:
+def _underlying_partitions(host: Host, name: str) -> "List[str]":
     """A device-mapper/LVM/md device's partitions (via slaves/), else itself."""
-    slaves = Path(host.sys) / "class/block" / name / "slaves"
-    if slaves.is_dir() and os.listdir(slaves):
+    slaves = os.path.join(host.sys, "class/block", name, "slaves")
+    if os.path.isdir(slaves) and os.listdir(slaves):
         out: List[str] = []
         for slave in sorted(os.listdir(slaves)):
             out.extend(_underlying_partitions(host, slave))
@@ -158,22 +196,22 @@ def _underlying_partitions(host: Host, name: str) -> List[str]:
     return [name]
 
 
-def root_disk(host: Host, devices: List[BlockDevice]) -> Tuple[str, str]:
+def root_disk(host: Host, devices: "List[BlockDevice]") -> "Tuple[str, str]":
     """The disk that holds `/`, and how that was found."""
     root = next((m for m in mounts(host) if m.point == "/"), None)
     if root is None:
-        raise LocateError("no file system is mounted on / (mountinfo)")
+        raise _error("no file system is mounted on / (mountinfo)")
     by_devno = {d.devno: d for d in devices}
     holder = by_devno.get(root.devno)
     if holder is None:
-        raise LocateError(f"/ is on device {root.devno}, which is not a block device in sysfs")
+        raise _error(f"/ is on device {root.devno}, which is not a block device in sysfs")
     for name in _underlying_partitions(host, holder.name):
         device = next((d for d in devices if d.name == name), None)
         if device is not None and device.disk is not None:
             return device.disk, f"/ is on {holder.name}, a partition of {device.disk}"
         if device is not None:
             return device.name, f"/ is on {holder.name}, on the whole disk {device.name}"
-    raise LocateError(f"cannot tell which disk holds / (on {holder.name})")
+    raise _error(f"cannot tell which disk holds / (on {holder.name})")
 
 
 def device_node(host: Host, device: BlockDevice) -> str:
@@ -182,23 +220,26 @@ def device_node(host: Host, device: BlockDevice) -> str:
     if os.path.exists(node):
         return node
     major, minor = (int(x) for x in device.devno.split(":"))
-    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
-    made = os.path.join(MOUNT_BASE, f"dev-{device.name}")
+    base = runtime().mount_base
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    made = os.path.join(base, f"dev-{device.name}")
     if not os.path.exists(made):
         os.mknod(made, 0o600 | 0o060000, os.makedev(major, minor))
     return made
 
 
-def read_fs(node: str) -> Optional[FileSystem]:
+def read_fs(node: str) -> "Optional[FileSystem]":
     try:
         with open(node, "rb") as handle:
             return identify(handle.read(PROBE_BYTES))
     except OSError as err:
-        log.debug("cannot read %s: %s", node, err)
+        import logging
+
+        logging.getLogger(__name__).debug("cannot read %s: %s", node, err)
         return None
 
 
-def find(spec: Optional[str], host: Host = Host()) -> Found:
+def find(spec: "Optional[str]", host: Host = HOST) -> Found:
     """The first partition: by spec (LABEL=/UUID=/path) or partition 1 of /'s disk."""
     devices = block_devices(host)
     if spec:
@@ -207,13 +248,13 @@ def find(spec: Optional[str], host: Host = Host()) -> Found:
             try:
                 st = os.stat(value)
             except OSError as err:
-                raise LocateError(f"{value}: {err.strerror}") from None
+                raise _error(f"{value}: {err.strerror}") from None
             if not stat.S_ISBLK(st.st_mode):
-                raise LocateError(f"{value}: not a block device")
+                raise _error(f"{value}: not a block device")
             devno = f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
             device = next((d for d in devices if d.devno == devno), None)
             if device is None:
-                raise LocateError(f"{value}: not a block device known to the kernel")
+                raise _error(f"{value}: not a block device known to the kernel")
             return Found(device, value, read_fs(value), f"given as {value}")
         for device in _probe_candidates(host, devices):
             fs = read_fs(device_node(host, device))
@@ -221,13 +262,13 @@ def find(spec: Optional[str], host: Host = Host()) -> Found:
                 have = fs.label if kind == "LABEL" else fs.uuid
                 if have is not None and have.lower() == value.lower():
                     return Found(device, device_node(host, device), fs, f"{kind}={value}")
-        raise LocateError(
+        raise _error(
             f"no block device has {kind}={value} (looked at {len(devices)} devices in sysfs)"
         )
     disk, how = root_disk(host, devices)
     first = next((d for d in devices if d.disk == disk and d.number == 1), None)
     if first is None:
-        raise LocateError(f"{how}, but {disk} has no partition 1")
+        raise _error(f"{how}, but {disk} has no partition 1")
     node = device_node(host, first)
     return Found(first, node, read_fs(node), f"partition 1 of the root disk ({how})")
 
@@ -235,42 +276,144 @@ def find(spec: Optional[str], host: Host = Host()) -> Found:
 def check_type(found: Found) -> None:
     fs = found.fs
     if fs is None:
-        raise LocateError(f"{found.node}: no FAT or ext2/3/4 file system found on it")
+        raise _error(f"{found.node}: no FAT or ext2/3/4 file system found on it")
     if fs.type == "ufs":
-        raise LocateError(
+        raise _error(
             f"{found.node}: UFS, which Linux mounts read-only: os.conf could be read but "
             "never deleted; use FAT32 or ext2/3/4 for the first partition"
         )
     if fs.type not in SUPPORTED:
-        raise LocateError(f"{found.node}: {fs.type} is not a supported file system")
+        raise _error(f"{found.node}: {fs.type} is not a supported file system")
 
 
-@contextmanager
+def mount_command(found: Found, point: str, writable: bool) -> "List[str]":
+    """How osconf mounts the partition at `point` (after `check_type`)."""
+    assert found.fs is not None
+    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
+    if found.fs.type == "vfat":
+        options += ",umask=0077"
+    return ["mount", "-t", found.fs.type, "-o", options, found.node, point]
+
+
+def mounted_at(found: Found, host: Host) -> "Optional[str]":
+    """Where the partition's root directory is mounted already, if it is."""
+    for mount in mounts(host):
+        if mount.devno == found.device.devno and mount.root == "/":
+            return mount.point
+    return None
+
+
+class conf_dir:
+    """`with conf_dir(top) as fd:` a descriptor of `aliyun_custom_image/` on
+    the partition mounted at `top`, None when there is none.
+
+    The partition is input like os.conf: the folder must be a real directory
+    on that file system (O_NOFOLLOW: a link to anywhere is refused, never
+    followed; another file system mounted there is refused too), and
+    os.conf is reached only through this descriptor. (A class rather than a
+    contextlib generator: the boot path does not load contextlib.)
+    """
+
+    def __init__(self, top: str) -> None:
+        self.top = top
+        self.fd: Optional[int] = None
+
+    def __enter__(self) -> "Optional[int]":
+        top = self.top
+        try:
+            top_fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise _error(f"{top}: {err.strerror}") from None
+        try:
+            try:
+                fd = os.open(CONF_DIR, _DIR_FLAGS, dir_fd=top_fd)
+            except FileNotFoundError:
+                return None
+            except OSError as err:
+                if err.errno not in (errno.ENOTDIR, errno.ELOOP):
+                    raise _error(f"{top}/{CONF_DIR}: {err.strerror}") from None
+                raise _error(
+                    f"{top}/{CONF_DIR} is not a directory on the partition (a link or a file): "
+                    "refused"
+                ) from None
+            if os.fstat(fd).st_dev != os.fstat(top_fd).st_dev:
+                os.close(fd)
+                raise _error(f"{top}/{CONF_DIR} is another file system mounted there: refused")
+            self.fd = fd
+            return fd
+        finally:
+            os.close(top_fd)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def read_platform_conf(dir_fd: int, shown: str, limit: int) -> "Optional[bytes]":
+    """os.conf's bytes from `aliyun_custom_image/` (see `conf_dir`), None
+    when absent: a regular file only (a FIFO, device or link is an error and
+    never blocks), at most `limit` + 1 bytes read."""
+    from osconf.fileio import open_regular, read_at_most
+
+    try:
+        opened = open_regular(dir_fd, CONF_NAME, shown)
+        if opened is None:
+            return None
+        fd, _st = opened
+        try:
+            return read_at_most(fd, limit + 1)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise _error(f"{shown}: {err.strerror}") from None
+
+
+def consume(dir_fd: int, shown: str) -> None:
+    """Deletes os.conf for good: unlink in its folder, then fsync the folder."""
+    try:
+        os.unlink(CONF_NAME, dir_fd=dir_fd)
+        os.fsync(dir_fd)
+    except OSError as err:
+        from osconf.errors import ApplyError
+
+        raise ApplyError([f"applied, but cannot delete {shown}: {err.strerror}"]) from None
+
+
 def reachable(
     found: Found, host: Host, system: "System", writable: bool = True
-) -> Iterator[Tuple[str, str]]:
+) -> "ContextManager[Tuple[str, str]]":
     """Yields (directory where the partition's root is, how); mounts if needed.
 
     An existing mount (often /boot, or / itself) is used as it is; otherwise
     the partition is mounted (read-write unless `writable` is False) in a
     private directory and unmounted afterwards.
     """
-    for mount in mounts(host):
-        if mount.devno == found.device.devno and mount.root == "/":
-            yield mount.point, f"mounted at {mount.point}"
-            return
+    from contextlib import contextmanager
+
+    return contextmanager(_reach)(found, host, system, writable)
+
+
+def _reach(
+    found: Found, host: Host, system: "System", writable: bool
+) -> "Iterator[Tuple[str, str]]":
+    point = mounted_at(found, host)
+    if point is not None:
+        yield point, f"mounted at {point}"
+        return
+    import logging
+    import tempfile
+
     check_type(found)
     assert found.fs is not None
-    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
-    point = tempfile.mkdtemp(prefix="mnt-", dir=MOUNT_BASE)
-    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
-    if found.fs.type == "vfat":
-        options += ",umask=0077"
+    base = runtime().mount_base
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    point = tempfile.mkdtemp(prefix="mnt-", dir=base)
     try:
-        system.run(["mount", "-t", found.fs.type, "-o", options, found.node, point])
+        system.run(mount_command(found, point, writable))
     except Exception as err:
         os.rmdir(point)
-        raise LocateError(f"cannot mount {found.node} ({found.fs.type}): {err}") from None
+        raise _error(f"cannot mount {found.node} ({found.fs.type}): {err}") from None
     try:
         yield point, f"mounted by osconf at {point}"
     finally:
@@ -278,4 +421,4 @@ def reachable(
             system.run(["umount", point])
             os.rmdir(point)
         except Exception as err:  # noqa: BLE001 - reported; the run's result stands
-            log.error("could not unmount %s: %s", point, err)
+            logging.getLogger(__name__).error("could not unmount %s: %s", point, err)

@@ -32,6 +32,11 @@ RT_SCOPE_UNIVERSE = 0
 RTNH_F_ONLINK = 4
 IFF_UP = 1
 IFA_F_PERMANENT = 0x80
+# Deletions are sent as (message type, flags): pyroute2 before 0.6 sends
+# "del" with NLM_F_CREATE|NLM_F_EXCL, which Linux 6.x rejects (EOPNOTSUPP).
+RTM_DELADDR = 21
+RTM_DELROUTE = 25
+NLM_F_REQUEST_ACK = 0x1 | 0x4
 POLL_INTERVAL = 0.05
 UDEV_DATA = "/run/udev/data"
 UDEV_CONTROL = "/run/udev/control"
@@ -145,7 +150,12 @@ class Netlink:
 
     def delete_address(self, link: Link, address: str, prefixlen: int) -> None:
         with _errors(f"remove {address}/{prefixlen} from {link.name}"):
-            self._ipr.addr("del", index=link.index, address=address, prefixlen=prefixlen)
+            self._ipr.addr(
+                (RTM_DELADDR, NLM_F_REQUEST_ACK),
+                index=link.index,
+                address=address,
+                prefixlen=prefixlen,
+            )
         self.changes += 1
 
     def replace_route(self, link: Link, destination: str, gateway: str, onlink: bool) -> None:
@@ -159,7 +169,9 @@ class Netlink:
 
     def delete_route(self, link: Link, destination: str, gateway: str) -> None:
         with _errors(f"remove route {destination} via {gateway} dev {link.name}"):
-            self._ipr.route("del", **_route_spec(destination, gateway, link.index))
+            self._ipr.route(
+                (RTM_DELROUTE, NLM_F_REQUEST_ACK), **_route_spec(destination, gateway, link.index)
+            )
         self.changes += 1
 
     def promote_secondaries(self, link: Link) -> None:

@@ -116,7 +116,8 @@ def parse(
     problems: List[Problem] = []
     if len(data) > MAX_BYTES:
         problems.append(
-            Problem(source, 0, "", f"file is {len(data)} bytes, more than the {MAX_BYTES} allowed")
+            # Callers read at most MAX_BYTES + 1 bytes: the true size is unknown.
+            Problem(source, 0, "", f"file is larger than the {MAX_BYTES} bytes allowed")
         )
         return (), tuple(problems)
     if data.startswith(b"\xef\xbb\xbf"):

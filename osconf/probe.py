@@ -6,8 +6,12 @@ for the first partition (spec §1): FAT (12/16/32), ext2/3/4 and UFS.
 """
 
 import struct
-from dataclasses import dataclass
-from typing import Optional
+
+from osconf.value import Value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 # Enough to cover the ext superblock (1024 + 1024) and the UFS2 superblock
 # magic (65536 + 1372 + 4).
@@ -20,11 +24,14 @@ _UFS_MAGICS = (0x00011954, 0x19540119)
 _UFS_OFFSETS = (8192 + 1372, 65536 + 1372)
 
 
-@dataclass(frozen=True)
-class FileSystem:
+class FileSystem(Value):
+    __slots__ = ("type", "label", "uuid")
     type: str  # "vfat", "ext2", "ext3", "ext4", "ufs"
-    label: Optional[str]
-    uuid: Optional[str]
+    label: "Optional[str]"
+    uuid: "Optional[str]"
+
+    def __init__(self, type: str, label: "Optional[str]", uuid: "Optional[str]") -> None:
+        self._set(type, label, uuid)
 
     @property
     def writable_on_linux(self) -> bool:
@@ -32,7 +39,7 @@ class FileSystem:
         return self.type != "ufs"
 
 
-def _ext(data: bytes) -> Optional[FileSystem]:
+def _ext(data: bytes) -> "Optional[FileSystem]":
     if len(data) < 2048:
         return None
     sb = data[1024:2048]
@@ -52,7 +59,7 @@ def _ext(data: bytes) -> Optional[FileSystem]:
     return FileSystem(kind, label, uuid)
 
 
-def _fat(data: bytes) -> Optional[FileSystem]:
+def _fat(data: bytes) -> "Optional[FileSystem]":
     if len(data) < 512 or data[510:512] != b"\x55\xaa":
         return None
     bytes_per_sector = struct.unpack_from("<H", data, 11)[0]
@@ -72,7 +79,7 @@ def _fat(data: bytes) -> Optional[FileSystem]:
     return FileSystem("vfat", label or None, uuid)
 
 
-def _ufs(data: bytes) -> Optional[FileSystem]:
+def _ufs(data: bytes) -> "Optional[FileSystem]":
     for offset in _UFS_OFFSETS:
         if len(data) >= offset + 4:
             for fmt in ("<I", ">I"):
@@ -81,6 +88,6 @@ def _ufs(data: bytes) -> Optional[FileSystem]:
     return None
 
 
-def identify(data: bytes) -> Optional[FileSystem]:
+def identify(data: bytes) -> "Optional[FileSystem]":
     """The file system whose first bytes are `data`, or None if unknown."""
     return _ext(data) or _fat(data) or _ufs(data)

@@ -6,9 +6,11 @@ record and deleting os.conf after success are layered on top (see
 """
 
 import base64
+import errno
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING
+import os
+import stat
+from typing import TYPE_CHECKING, Union
 
 from osconf import log as oslog
 from osconf.errors import LocateError
@@ -24,31 +26,54 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def read_conf(path: Path) -> bytes:
+def read_conf(path: "Union[str, os.PathLike[str]]") -> bytes:
+    """A named os.conf (`--conf`, `validate FILE`): links followed, as the
+    user named it, but only a regular file is read (a FIFO or device never
+    blocks) and at most one byte more than the parser accepts."""
+    from osconf.fileio import NotRegularFileError, read_at_most
+    from osconf.locate import CONF_LIMIT
+
+    shown = os.fspath(path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
     try:
-        with open(path, "rb") as handle:
-            return handle.read(1024 * 1024 + 1)
+        st = os.stat(shown)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFileError(errno.EINVAL, "not a regular file")
+        fd = os.open(shown, flags)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise NotRegularFileError(errno.EINVAL, "not a regular file")
+            return read_at_most(fd, CONF_LIMIT + 1)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
-        raise LocateError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise LocateError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise LocateError(f"{path}: permission denied") from None
+        raise LocateError(f"{shown}: no such file") from None
     except OSError as err:
-        raise LocateError(f"{path}: cannot read: {err.strerror}") from None
+        raise LocateError(f"{shown}: cannot read: {(err.strerror or str(err)).lower()}") from None
 
 
-def load_conf(path: Path) -> "OsConf":
+def register_secret(plain: str) -> None:
+    """The password, and the base64 forms os.conf carries it in, masked in
+    every later log record and JSON document."""
+    oslog.register_secret(
+        plain,
+        base64.b64encode(plain.encode()).decode(),
+        base64.b64encode(plain.encode() + b"\n").decode(),
+    )
+
+
+def load_conf(path: "Union[str, os.PathLike[str]]") -> "OsConf":
     """Reads and validates; warnings are logged, errors raised (all of them)."""
-    data = read_conf(path)
-    conf, warnings = load(data, str(path))
+    return load_conf_bytes(read_conf(path), os.fspath(path))
+
+
+def load_conf_bytes(data: bytes, source: str) -> "OsConf":
+    """Validates os.conf's bytes read elsewhere (the first partition)."""
+    conf, warnings = load(data, source)
     if conf.password is not None:
-        plain = conf.password.reveal()
-        oslog.register_secret(
-            plain,
-            base64.b64encode(plain.encode()).decode(),
-            base64.b64encode(plain.encode() + b"\n").decode(),
-        )
+        register_secret(conf.password.reveal())
     for problem in warnings:
         log.warning("%s", problem)
     return conf

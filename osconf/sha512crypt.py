@@ -8,12 +8,16 @@ inside the target root. The password is bytes in, never logged.
 
 import hashlib
 import hmac
+import logging
 import secrets
 from typing import List, Optional
 
 ROUNDS_DEFAULT = 5000
 ROUNDS_MIN = 1000
 ROUNDS_MAX = 999_999_999
+# Verifying costs about a microsecond per round here: a bound keeps a boot
+# from spending minutes on a hash an image ships.
+VERIFY_ROUNDS_MAX = 200_000
 _ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Byte order of the final encoding (spec step 22, SHA-512 column).
 _ORDER = (
@@ -51,8 +55,17 @@ def _digest(password: bytes, salt: bytes, rounds: int) -> bytes:
         a.update(b if length & 1 else password)
         length >>= 1
     c = a.digest()
-    p = _repeat(sha(password * len(password)).digest(), len(password))
-    s = _repeat(sha(salt * (16 + c[0])).digest(), len(salt))
+    # Steps 13-20 hash the password len(password) times and the salt
+    # 16 + c[0] times: fed piece by piece, never built as one string (a
+    # long password would otherwise cost its length squared in memory).
+    dp = sha()
+    for _ in range(len(password)):
+        dp.update(password)
+    p = _repeat(dp.digest(), len(password))
+    ds = sha()
+    for _ in range(16 + c[0]):
+        ds.update(salt)
+    s = _repeat(ds.digest(), len(salt))
     # Round i hashes c with a fixed part that depends only on (i % 2, i % 3,
     # i % 7), which repeats every 42 rounds: precomputing the 42 fixed parts
     # keeps the loop at one concatenation and one digest per round.
@@ -83,8 +96,14 @@ def sha512_crypt(password: str, salt: Optional[str] = None, rounds: Optional[int
     return f"{prefix}{salt}${_encode(digest)}"
 
 
-def verify(password: str, hashed: str) -> bool:
-    """True when `hashed` is a "$6$" hash of `password`."""
+def verify(password: str, hashed: str, max_rounds: int = VERIFY_ROUNDS_MAX) -> bool:
+    """True when `hashed` is a "$6$" hash of `password`.
+
+    A hash whose cost is above `max_rounds` (an image's shadow may say
+    rounds=999999999: half an hour in pure Python) is not verified: it
+    counts as "does not match", so the caller writes a new hash of the
+    usual cost, and a warning says why.
+    """
     if not hashed.startswith("$6$"):
         return False
     fields = hashed[3:].split("$")
@@ -93,6 +112,14 @@ def verify(password: str, hashed: str) -> bool:
         try:
             rounds = int(fields.pop(0)[len("rounds=") :])
         except ValueError:
+            return False
+        if rounds > max_rounds:
+            logging.getLogger(__name__).warning(
+                "the current hash uses rounds=%d, more than the %d osconf verifies: "
+                "not compared, replaced by a new hash",
+                rounds,
+                max_rounds,
+            )
             return False
     if len(fields) != 2:
         return False

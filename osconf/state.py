@@ -4,63 +4,232 @@ Holds, for the newest runs, when, which file (by digest), the outcome and
 a one-line message -- never a secret: the digest is taken over the file
 with its `password=` line left out, so it cannot be used to guess the
 password, and messages pass through the log's secret mask.
+
+The file is JSON with one run per line, newest first. Recording a run
+prepends one line and keeps the older lines as they are, without parsing
+them: a boot without os.conf records its run without loading `json` (which
+loads `re`), and a damaged record never fails a run (reading it,
+`load`, gives no runs; the next record writes a sound file again).
 """
 
-import hashlib
-import json
+import os
+import stat
 import time
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, List
 
 from osconf import log as oslog
+from osconf.value import Value
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
+
     from osconf.plan import View
     from osconf.system import System
 
 STATE_FILE = "/var/lib/osconf/state.json"
 HISTORY = 20
+MAX_BYTES = 1024 * 1024  # far above HISTORY runs; a larger file is damaged
+_HEAD = '{"version": 1, "runs": [\n'
+_TAIL = "]}\n"
+FIELDS = ("time", "outcome", "message", "source", "digest", "changes")
+_MAX_TEXT = 4096  # a longer field in the record is cut
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(Value):
+    __slots__ = FIELDS
     time: str  # ISO 8601, UTC
     outcome: str  # applied | invalid | failed | absent | disabled | error
     message: str
-    source: str = ""
-    digest: str = ""
-    changes: int = 0
+    source: str
+    digest: str
+    changes: int
+
+    def __init__(
+        self,
+        time: str,
+        outcome: str,
+        message: str,
+        source: str = "",
+        digest: str = "",
+        changes: int = 0,
+    ) -> None:
+        self._set(time, outcome, message, source, digest, changes)
 
 
 def digest(data: bytes) -> str:
-    """sha256 of the file without its password line (see module docstring)."""
-    kept = [
-        line
-        for line in data.splitlines()
-        if not line.lstrip().lstrip(b"\xef\xbb\xbf").startswith((b"password=", b"export password="))
-    ]
+    """sha256 of the file without its password line (see module docstring).
+
+    A password line as the parser reads it: blanks, an optional `export`
+    followed by blanks (a tab as well as a space), then the key.
+    """
+    import hashlib
+    import re
+
+    password_line = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t]*(?:export[ \t]+)?password=")
+    kept = [line for line in data.splitlines() if not password_line.match(line)]
     return "sha256:" + hashlib.sha256(b"\n".join(kept)).hexdigest()
 
 
-def load(view: "View") -> List[Run]:
-    text = view.read_text(STATE_FILE)
+def load(view: "View") -> "List[Run]":
+    """The recorded runs, newest first; a damaged record counts as empty.
+
+    The file is osconf's own but still input: whatever it holds (not JSON,
+    nested a million deep, wrong types, a directory or FIFO in its place),
+    nothing fails for it; the entries that make sense are kept.
+    """
+    return _load(view)[0]
+
+
+def _load(view: "View") -> "Tuple[List[Run], bool]":
+    """(runs, whether the file is damaged and should be moved aside)."""
+    import json
+
+    try:
+        text = view.read_text(STATE_FILE)
+    except (OSError, ValueError) as err:
+        _warn(f"ignoring {STATE_FILE}: cannot read it: {err}")
+        return [], False
     if not text:
-        return []
+        return [], False
+    if len(text) > MAX_BYTES:
+        _warn(f"ignoring {STATE_FILE}: larger than {MAX_BYTES} bytes")
+        return [], True
     try:
         raw: Any = json.loads(text)
-        return [Run(**item) for item in raw.get("runs", [])]
-    except (ValueError, TypeError, AttributeError):
-        return []  # a damaged record is not worth failing a boot for
+    except (ValueError, RecursionError) as err:
+        _warn(f"ignoring {STATE_FILE}: not a valid record: {str(err)[:200]}")
+        return [], True
+    items = raw.get("runs") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        _warn(f"ignoring {STATE_FILE}: no list of runs in it")
+        return [], True
+    runs = [run for run in (_run(item) for item in items[: HISTORY * 10]) if run is not None]
+    if len(runs) != len(items):
+        _warn(f"{STATE_FILE}: {len(items) - len(runs)} damaged entries ignored")
+    return runs, len(runs) != len(items)
+
+
+def _run(item: "Any") -> "Optional[Run]":
+    """One entry as a Run, None when any field has the wrong type."""
+    if not isinstance(item, dict):
+        return None
+    texts = []
+    for key in FIELDS[:5]:
+        value = item.get(key, "" if key in ("source", "digest") else None)
+        if not isinstance(value, str):
+            return None
+        texts.append(value[:_MAX_TEXT])
+    changes = item.get("changes", 0)
+    if not isinstance(changes, int) or isinstance(changes, bool) or changes < 0:
+        return None
+    return Run(texts[0], texts[1], texts[2], texts[3], texts[4], changes)
+
+
+def _warn(message: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning("%s", message)
+
+
+def _string(text: str) -> str:
+    """`text` as a JSON string: quotes, backslashes, controls and lone
+    surrogates (undecodable bytes in a path) escaped; the rest as it is."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def line(run: Run) -> str:
+    """One run as a JSON object on one line."""
+    values = (
+        _string(run.time), _string(run.outcome), _string(oslog.mask(run.message)),
+        _string(oslog.mask(run.source)), _string(run.digest), str(int(run.changes)),
+    )  # fmt: skip
+    return "{" + ", ".join(_string(k) + ": " + v for k, v in zip(FIELDS, values)) + "}"
+
+
+def render(run: Run, previous: str) -> str:
+    """The record with `run` first and at most HISTORY - 1 runs of `previous`.
+
+    Older runs are kept line by line when `previous` has the shape this
+    function writes; any other content is dropped (it is damaged or foreign).
+    """
+    older: List[str] = []
+    if previous.startswith(_HEAD) and previous.endswith(_TAIL):
+        for kept in previous[len(_HEAD) : -len(_TAIL)].split("\n"):
+            kept = kept[:-1] if kept.endswith(",") else kept
+            if kept.startswith("{") and kept.endswith("}"):
+                older.append(kept)
+    return _HEAD + ",\n".join([line(run)] + older[: HISTORY - 1]) + "\n" + _TAIL
 
 
 def record(system: "System", run: Run) -> None:
-    safe = Run(
-        run.time, run.outcome, oslog.mask(run.message), oslog.mask(run.source),
-        run.digest, run.changes,
-    )  # fmt: skip
-    runs = [safe, *load(system)][:HISTORY]
-    text = json.dumps({"version": 1, "runs": [asdict(r) for r in runs]}, indent=1) + "\n"
-    system.write_file(STATE_FILE, text, 0o600, backup=False)
+    """Adds `run` to the record. Never fails the run it records: a record
+    that cannot be written (a full or read-only /var, a directory in its
+    place) is an error in the log, and the run's own outcome stands; a
+    damaged record is moved aside to `state.json.damaged` first."""
+    runs, damaged = _load(system)
+    try:
+        if damaged:
+            system.rename(STATE_FILE, STATE_FILE + ".damaged")
+            _warn(f"moved the damaged {STATE_FILE} aside to {STATE_FILE}.damaged")
+            previous = ""
+        else:
+            previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
+        system.write_file(STATE_FILE, render(run, previous), 0o600, backup=False)
+    except (OSError, ValueError) as err:
+        import logging
+
+        logging.getLogger(__name__).error("cannot record the run in %s: %s", STATE_FILE, err)
+
+
+def record_on_host(run: Run, root: str = "/") -> None:
+    """`record` with plain os calls, for the boot path (no `System`): the
+    record is written next to itself, flushed, renamed over, then the
+    directory is flushed."""
+    path = os.path.join(root, STATE_FILE.lstrip("/"))
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    previous = ""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        fd = -1
+    if fd >= 0:
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                previous = os.read(fd, MAX_BYTES + 1).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
+    data = render(run, previous if len(previous) <= MAX_BYTES else "").encode("utf-8")
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600)  # fmt: skip
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def now() -> str:

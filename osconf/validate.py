@@ -27,6 +27,7 @@ _MAC = re.compile(
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 HOSTNAME_MAX = 64
 MAX_NICS = 32
+PASSWORD_MAX_BYTES = 1024
 
 
 class _Invalid(Exception):
@@ -47,7 +48,38 @@ def _unicast(text: str) -> str:
     ip = netaddr.IPAddress(address)
     if ip.is_multicast() or ip.is_loopback() or address in ("0.0.0.0", "255.255.255.255"):
         raise _Invalid(f"not a usable unicast address: {address}")
+    if ip in _RESERVED:
+        raise _Invalid(f"not a usable unicast address (240.0.0.0/4 is reserved): {address}")
     return address
+
+
+_RESERVED = netaddr.IPNetwork("240.0.0.0/4")
+_LINK_LOCAL = netaddr.IPNetwork("169.254.0.0/16")
+
+
+def gateway_problem(gateway: str, address: str, prefixlen: int) -> Optional[str]:
+    """What is wrong with `gateway` as a next hop of the NIC `address/prefixlen`,
+    or None. The one rule set for `ethN_gateway` and every route's gateway:
+    a usable unicast address (not 0.0.0.0, loopback, multicast, broadcast,
+    link-local or reserved), not the NIC's own address, not its subnet's
+    network or broadcast address, and on-link: inside the NIC's subnet (the
+    kernel refuses any other next hop on that link, and a default route via
+    one leaves the instance unreachable)."""
+    try:
+        _unicast(gateway)
+    except _Invalid as err:
+        return str(err)
+    ip = netaddr.IPAddress(gateway)
+    if ip in _LINK_LOCAL:
+        return f"{gateway} is link-local, not a gateway of {address}/{prefixlen}"
+    if gateway == address:
+        return f"{gateway} is the NIC's own address"
+    subnet = netaddr.IPNetwork(f"{address}/{prefixlen}")
+    if prefixlen < 31 and ip in (subnet.network, subnet.broadcast):
+        return f"{gateway} is the network or broadcast address of {subnet.cidr}"
+    if ip not in subnet:
+        return f"{gateway} is outside the subnet {subnet.cidr}: not reachable on this link"
+    return None
 
 
 def _hostname(value: str) -> str:
@@ -84,6 +116,13 @@ def _password(value: str) -> Secret:
         raise _Invalid("decoded password is not valid UTF-8 (value not shown)") from None
     if not text:
         raise _Invalid("decoded password is empty")
+    if len(raw) > PASSWORD_MAX_BYTES:
+        # SHA-512 crypt hashes the password once per byte of it: the cost
+        # grows with the square of its length.
+        raise _Invalid(
+            f"decoded password is {len(raw)} bytes, more than the {PASSWORD_MAX_BYTES} "
+            "allowed (value not shown)"
+        )
     if any(ch in text for ch in "\0\r\n"):
         raise _Invalid("decoded password contains a NUL or line break (value not shown)")
     return Secret(text)
@@ -167,11 +206,18 @@ def _dns(value: str) -> Tuple[str, ...]:
     for item in value.replace(",", " ").split():
         if ":" in item:
             try:
-                servers.append(str(netaddr.IPAddress(item, 6)))
+                ip = netaddr.IPAddress(item, 6)
             except (netaddr.AddrFormatError, ValueError):
                 raise _Invalid(f"not an IP address: {item!r}") from None
+            if int(ip) == 0 or ip.is_multicast():
+                raise _Invalid(f"not a usable name server address: {ip}")
+            servers.append(str(ip))
         else:
-            servers.append(_ipv4(item))
+            address = _ipv4(item)
+            ip4 = netaddr.IPAddress(address)
+            if address in ("0.0.0.0", "255.255.255.255") or ip4.is_multicast() or ip4 in _RESERVED:
+                raise _Invalid(f"not a usable name server address: {address}")
+            servers.append(address)
     if not servers:
         raise _Invalid("no name server given")
     return tuple(dict.fromkeys(servers))
@@ -251,22 +297,18 @@ def _nic(index: int, keys: Dict[str, Assignment], out: _Collector) -> Optional[N
         )
         return None
     if gateway is not None:
-        if gateway == address:
-            out.error(keys["gateway"].line, keys["gateway"].key, "gateway is the NIC's own address")
+        problem = gateway_problem(str(gateway), address, prefixlen)
+        if problem:
+            out.error(keys["gateway"].line, keys["gateway"].key, problem)
             return None
-        if netaddr.IPAddress(str(gateway)) not in subnet:
-            out.warn(
-                keys["gateway"].line,
-                keys["gateway"].key,
-                f"gateway {gateway} is outside the subnet {nic.network}",
-            )
+    bad = []
     for route in nic.routes:
-        if netaddr.IPAddress(route.gateway) not in subnet and route.gateway != gateway:
-            out.warn(
-                keys["route"].line,
-                keys["route"].key,
-                f"route gateway {route.gateway} is outside the subnet {nic.network}",
-            )
+        problem = gateway_problem(route.gateway, address, prefixlen)
+        if problem:
+            bad.append(f"route {route.destination} via {route.gateway}: {problem}")
+    if bad:
+        out.error(keys["route"].line, keys["route"].key, "; ".join(bad))
+        return None
     return nic
 
 
@@ -314,6 +356,21 @@ def validate(
             "eth0_ip_addr",
             "eth0 is missing but other NICs are configured",
         )
+    addresses = [n.address for n in nics]
+    for nic in nics:
+        if addresses.count(nic.address) > 1:
+            item = nic_keys[nic.index]["ip_addr"]
+            out.error(item.line, item.key, f"{nic.address} is given for more than one NIC")
+    if 1 in nic_keys:
+        for nic in nics:
+            if nic.index == 0 and nic.default_route is not None:
+                item = nic_keys[0]["route"]
+                out.error(
+                    item.line,
+                    item.key,
+                    f"classic network (eth1 is set): eth0 carries only intranet routes, "
+                    f"{DEFAULT_DESTINATION} belongs on eth1_route",
+                )
     macs = [n.mac for n in nics if n.mac]
     for nic in nics:
         if nic.mac and macs.count(nic.mac) > 1:

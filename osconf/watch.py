@@ -27,11 +27,8 @@ from typing import TYPE_CHECKING, Optional
 
 from osconf import lifecycle, state
 from osconf.errors import OsconfError
-from osconf.parse import MAX_BYTES
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from osconf.lifecycle import Settings
     from osconf.options import Options
     from osconf.system import System
@@ -54,20 +51,6 @@ def private_mounts() -> None:
     if libc.mount(None, b"/", None, MS_REC | MS_SLAVE, None) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"making / a slave mount: {os.strerror(code)}")
-
-
-def read_digest(path: "Path") -> str:
-    """The state file's digest of os.conf, reading no more than the size limit."""
-    chunks = []
-    left = MAX_BYTES + 1  # one more: the validator then reports the file too large
-    with open(str(path), "rb", buffering=0) as handle:
-        while left > 0:
-            chunk = handle.read(left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    return state.digest(b"".join(chunks))
 
 
 def last_reported(system: "System") -> Optional[str]:
@@ -100,8 +83,8 @@ def watch(
     while True:
         current: Optional[str] = None
         try:
-            with lifecycle.platform_file(system, settings, writable=False) as path:
-                current = read_digest(path) if path is not None else None
+            with lifecycle.platform_file(system, settings, writable=False) as found:
+                current = state.digest(found.data) if found is not None else None
             reported_error = None
             if current is not None and current != done:
                 code = lifecycle.run(system, options, settings)

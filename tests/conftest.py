@@ -7,9 +7,15 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
+
+# No timed assertion in any test: on a busy CI machine a slow example is not
+# a failure (speed is measured in bench/). Profiles of their own say so too.
+settings.register_profile("osconf", deadline=None)
+settings.load_profile("osconf")
 
 
 def make_root(base: Path, files: Optional[Dict[str, str]] = None) -> Path:

@@ -26,13 +26,15 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-# Reinstall only when the declared dependencies change.
+# systemd-python compiles against libsystemd: only where its headers are.
+extras="test"
+if pkg-config --exists libsystemd 2>/dev/null; then extras="test,systemd"; fi
+# Reinstall when the declared dependencies or the extras this machine can
+# have change: a venv made before libsystemd-dev was installed (tools/demo.sh
+# first) gets systemd-python as soon as the headers are there.
 stamp=.venv/.osconf-deps
-want=$(cat setup.py tests/pip/*.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+want=$( (echo "extras=$extras"; cat setup.py tests/pip/*.txt 2>/dev/null) | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    extras="test"
-    # systemd-python compiles against libsystemd: only where its headers are.
-    if pkg-config --exists libsystemd 2>/dev/null; then extras="test,systemd"; fi
     reqs=()
     for f in tests/pip/*.txt; do [ -f "$f" ] && reqs+=(-r "$f"); done
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]" "${reqs[@]}"

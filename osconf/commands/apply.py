@@ -10,14 +10,24 @@ if TYPE_CHECKING:
     from osconf.system import System
 
 
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+EXIT_CODES = {"apply": (0, 1, 2, 3, 4, 5, 6, 7)}
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, applies: bool = True) -> None:
     parser.add_argument("--root", default="/", help="target root directory (default: /)")
-    parser.add_argument(
-        "--conf",
-        type=Path,
-        help="an os.conf file to use as it is (kept afterwards); default: the platform's "
-        "aliyun_custom_image/os.conf on the first partition (deleted once applied)",
-    )
+    if applies:
+        conf_help = (
+            "an os.conf file to apply as it is (never deleted); default: the platform's "
+            "aliyun_custom_image/os.conf on the first partition (deleted once all of it "
+            "was applied)"
+        )
+    else:
+        conf_help = (
+            "an os.conf file to plan for; default: the platform's "
+            "aliyun_custom_image/os.conf on the first partition (read-only: plan changes "
+            "and deletes nothing)"
+        )
+    parser.add_argument("--conf", type=Path, metavar="FILE", help=conf_help)
     parser.add_argument(
         "--partition",
         metavar="SPEC",
@@ -43,14 +53,14 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--nic-timeout",
-        type=_seconds,
+        type=seconds,
         default=30.0,
         metavar="SECONDS",
         help="how long the live step waits for a NIC to appear (default: 30)",
     )
 
 
-def _seconds(value: str) -> float:
+def seconds(value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
@@ -73,7 +83,15 @@ def options(args: argparse.Namespace, system: "System") -> "Options":
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = sub.add_parser("apply", help="apply an os.conf to the target")
+    parser = sub.add_parser(
+        "apply",
+        help="apply an os.conf to the target",
+        description="Make the target match os.conf: host name, root password, name servers, "
+        "the network in the image's own stack and, on the running system, over netlink. "
+        "Without --conf this is the boot job: the platform's file on the first partition "
+        "is applied, deleted once everything was applied, and the run recorded for "
+        "'osconf status'. Ends with 'N changed, M already in place'.",
+    )
     add_target_arguments(parser)
     register_lock(parser)
     parser.set_defaults(run=run)
@@ -82,7 +100,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
 def register_lock(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lock-timeout",
-        type=_seconds,
+        type=seconds,
         default=120.0,
         metavar="SECONDS",
         help="how long to wait for another osconf run to finish (default: 120)",
@@ -106,15 +124,18 @@ def run(args: argparse.Namespace) -> int:
         from osconf import lifecycle
 
         return lifecycle.run(system, options(args, system), settings(args))
+    from osconf.lifecycle import locked
     from osconf.runner import apply_conf, load_conf
 
     conf = load_conf(args.conf)
-    report = apply_conf(conf, system, options(args, system))
+    chosen = settings(args)
+    # One osconf at a time, --conf too: two runs would remove each other's
+    # temporary files and leave a mix of both configurations.
+    with locked(chosen.lock_file, chosen.lock_timeout):
+        report = apply_conf(conf, system, options(args, system))
+    counts = f"{len(report.changed)} changed, {len(report.unchanged)} already in place"
+    if not report.ok:
+        log.error("%s: %s, %d failed", args.conf, counts, len(report.failed))
     report.raise_for_failures()
-    log.info(
-        "applied %s: %d change(s), %d already in place",
-        args.conf,
-        len(report.changed),
-        len(report.unchanged),
-    )
+    log.info("%s: %s", args.conf, counts)
     return 0

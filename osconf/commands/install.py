@@ -2,6 +2,8 @@
 
 import argparse
 
+EXIT_CODES = {"install": (0, 1, 2, 4), "uninstall": (0, 1, 2)}
+
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser(
@@ -27,21 +29,32 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
 
 
 def run_install(args: argparse.Namespace) -> int:
+    from osconf.errors import ApplyError
     from osconf.install import install, prepare_partition
     from osconf.system import System
 
     system = System(args.root)
     partition = args.partition or prepare_partition(system)
-    for line in install(system, partition, args.watch):
+    try:
+        lines = install(system, partition, args.watch)
+    except (OSError, ValueError) as err:
+        # A file of the image in the way (a directory, a FIFO, a link loop).
+        raise ApplyError([f"install into {system.root}: {err}"]) from None
+    for line in lines:
         print(line)
     return 0
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
+    from osconf.errors import ApplyError
     from osconf.install import uninstall
     from osconf.system import System
 
-    lines = uninstall(System(args.root))
+    system = System(args.root)
+    try:
+        lines = uninstall(system)
+    except (OSError, ValueError) as err:
+        raise ApplyError([f"uninstall from {system.root}: {err}"]) from None
     for line in lines or ["nothing to remove"]:
         print(line)
     return 0

@@ -7,9 +7,10 @@ programs and directories present, then os-release's ID/ID_LIKE.
 
 import logging
 import os
+import re
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Type
 
-from osconf.actions import Action, RemoveFile, WriteFile
+from osconf.actions import Action, RemoveFile, Warn, WriteFile
 from osconf.errors import UnsupportedError
 from osconf.model import OsConf
 from osconf.render.base import Stack, Target
@@ -33,17 +34,26 @@ BY_NAME = {stack.name: stack for stack in STACKS}
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 SYS_NET = "/sys/class/net"
 CONFIG_FILE = "/etc/osconf.conf"
+# The programs that read each stack's files: when none is in the image, the
+# files osconf writes would be read by nothing (a minimal image whose stack
+# was picked from os-release), and the plan says so.
+PROGRAMS = {
+    "netplan": Netplan.paths,
+    "networkmanager": ("/usr/sbin/NetworkManager", "/sbin/NetworkManager"),
+    "networkd": ("/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd"),
+    "suse": ("/usr/sbin/wicked", "/sbin/wicked"),
+    "ifupdown": ("/sbin/ifup", "/usr/sbin/ifup"),
+    "ifcfg": (
+        "/sbin/ifup", "/usr/sbin/ifup", "/etc/sysconfig/network-scripts/ifup-eth",
+        "/usr/sbin/NetworkManager",
+    ),
+}  # fmt: skip
 
 
 def _configured(view: "View") -> Optional[str]:
-    text = view.read_text(CONFIG_FILE) if view.is_file(CONFIG_FILE) else None
-    if not text:
-        return None
-    from osconf.parse import parse
+    from osconf.settings import setting
 
-    assignments, _ = parse(text.encode(), CONFIG_FILE)
-    values = {a.key: a.value for a in assignments}
-    return values.get("network_stack") or None
+    return setting(view, "network_stack")
 
 
 def _enabled_units(view: "View") -> Set[str]:
@@ -104,6 +114,22 @@ def detect(view: "View", override: Optional[str] = None) -> Type[Stack]:
     )
 
 
+def missing_software(view: "View", stack: Type[Stack]) -> Optional[str]:
+    """A warning when none of the programs that read the stack's files is in
+    the target, else None."""
+    programs = PROGRAMS.get(stack.name, ())
+    if not programs or any(view.exists(path) for path in programs):
+        return None
+    return (
+        f"{stack.name}: none of {', '.join(programs)} is in the image, so nothing will read "
+        f"the files osconf writes for it; install it, or name the image's stack with "
+        f"--network-stack or network_stack= in {CONFIG_FILE}"
+    )
+
+
+_SAFE_NAME = re.compile(r"\A[A-Za-z0-9_.-]{1,15}\Z")
+
+
 def kernel_names(conf: OsConf, live: bool) -> Dict[str, str]:
     """os.conf name -> the running kernel's name of the NIC with that MAC."""
     if not live:
@@ -114,10 +140,15 @@ def kernel_names(conf: OsConf, live: bool) -> Dict[str, str]:
     except OSError:
         return {}
     for entry in entries:
+        if not _SAFE_NAME.match(entry):
+            # The kernel allows `$`, quotes and `;` in link names; they go
+            # into shell-sourced files (ifcfg DEVICE=, ifupdown `up ... dev`).
+            log.warning("ignoring the link %r: its name is not safe in a config file", entry)
+            continue
         try:
             with open(f"{SYS_NET}/{entry}/address", encoding="ascii") as handle:
                 by_mac.setdefault(handle.read().strip().lower(), entry)
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             continue
     return {nic.name: by_mac[nic.mac] for nic in conf.nics if nic.mac and nic.mac in by_mac}
 
@@ -138,7 +169,11 @@ def persist_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
                 )
     target = Target(conf, names)
     rendered = stack.render(target)
-    actions: List[Action] = list(stack.conflicts(view, target, rendered))
+    actions: List[Action] = []
+    missing = missing_software(view, stack)
+    if missing:
+        actions.append(Warn(missing))
+    actions.extend(stack.conflicts(view, target, rendered))
     for path, file in sorted(rendered.items()):
         actions.append(WriteFile(path, file.content, file.mode, stack.title))
     for path in stack.owned(view):

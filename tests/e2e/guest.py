@@ -13,12 +13,13 @@ a single partition that is / itself.
 """
 
 import hashlib
+import os
 import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 from tests.conftest import REPO
 from tests.helpers.mirror import mirrors
@@ -64,7 +65,7 @@ def _key(variant: Variant, sources: List[str]) -> str:
     return hashlib.sha256("\n".join(inputs).encode()).hexdigest()[:16]
 
 
-def base_tree(name: str) -> Path:
+def base_tree(name: str = "ifupdown") -> Path:
     """The variant's Debian tree without osconf (cached; built when missing)."""
     variant = VARIANTS[name]
     sources = mirrors(SUITE)
@@ -92,14 +93,27 @@ def kernel_and_initrd(tree: Path) -> Tuple[Path, Path]:
     return sorted(tree.glob("boot/vmlinuz-*"))[-1], sorted(tree.glob("boot/initrd.img-*"))[-1]
 
 
-def with_osconf(name: str, work: Path, watch: bool = False) -> Path:
+def set_stack(tree: Path, stack: str) -> None:
+    """In a tree with ifupdown: networkd enables systemd-networkd (osconf then
+    detects it); ifupdown leaves it off."""
+    wants = tree / "etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+    if stack == "networkd":
+        wants.parent.mkdir(parents=True, exist_ok=True)
+        if not wants.is_symlink():
+            os.symlink("/lib/systemd/system/systemd-networkd.service", wants)
+    elif wants.is_symlink():
+        wants.unlink()
+
+
+def with_osconf(variant: Union[str, Path], work: Path, watch: bool = False) -> Path:
     """A copy of the variant's tree with osconf installed as an image builder
     would: the .deb with the image's dpkg and apt, then the image's own
     `osconf install` recording partition 1."""
     target = work / "tree"
     if target.exists():
         shutil.rmtree(target)
-    subprocess.run(["cp", "-a", str(base_tree(name)), str(target)], check=True)
+    source = variant if isinstance(variant, Path) else base_tree(variant)
+    subprocess.run(["cp", "-a", str(source), str(target)], check=True)
     deb = build_deb(work)
     shutil.copy(deb, target / "tmp" / deb.name)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",

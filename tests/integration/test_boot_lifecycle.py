@@ -75,8 +75,9 @@ def test_two_concurrent_runs_apply_once(tmp_path: Path) -> None:
         ]
         results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in runs]
         assert [code for code, _ in results] == [0, 0], results
-        outcomes = run_osconf("status", "--root", str(root), "-n", "2").stdout
-        assert sorted(line.split()[1] for line in outcomes.splitlines()) == ["absent", "applied"]
+        outcomes = run_osconf("status", "--root", str(root), "--long", "-n", "2").stdout
+        history = outcomes.split("history (newest first):\n")[1].splitlines()
+        assert sorted(line.split()[1] for line in history) == ["absent", "applied"]
 
 
 def test_disable_file_stops_everything(tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_kernel_switch(tmp_path: Path) -> None:
 
 def test_status_before_any_run(tmp_path: Path) -> None:
     result = run_osconf("status", "--root", str(make_root(tmp_path / "root")))
-    assert result.returncode == 0 and "has not run yet" in result.stdout
+    assert result.returncode == 0 and result.stdout.startswith("status: not-run")
 
 
 def test_install_enables_the_units_for_systemd(tmp_path: Path) -> None:
@@ -124,8 +125,9 @@ def test_install_enables_the_units_for_systemd(tmp_path: Path) -> None:
     assert not (tree / "etc/systemd/system/osconf-watch.service").exists()
     assert not (tree / "etc/systemd/system/multi-user.target.wants/osconf-watch.service").exists()
     text = (tree / "etc/systemd/system/osconf.service").read_text()
-    assert "ExecStart=/usr/bin/osconf apply\n" in text
-    assert (tree / "etc/osconf.conf").read_text().endswith("partition=LABEL=boot\n")
+    # The boot runs the light entry point directly (no console script, no -m).
+    assert 'ExecStart=/usr/bin/python3 -I -c "import osconf.service as s; s.boot()"\n' in text
+    assert "\npartition=LABEL=boot\n" in (tree / "etc/osconf.conf").read_text()
     removed = run_osconf("uninstall", "--root", str(tree))
     assert removed.returncode == 0
     state = subprocess.run(

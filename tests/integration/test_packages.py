@@ -14,7 +14,7 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Set
 
 import pytest
 
@@ -127,7 +127,7 @@ def test_installed_wheel_installs_the_boot_service(tmp_path: Path) -> None:
     sysv_tree.mkdir()
     for tree in (systemd_tree, sysv_tree):
         result = subprocess.run(
-            [sys.executable, "-m", "osconf", "install", "--root", str(tree)],
+            [sys.executable, "-m", "osconf", "install", "--root", str(tree), "--watch"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -139,11 +139,16 @@ def test_installed_wheel_installs_the_boot_service(tmp_path: Path) -> None:
     for unit in ("osconf.service", "osconf-watch.service"):
         assert (systemd_tree / "etc/systemd/system/multi-user.target.wants" / unit).is_symlink()
     assert (
-        "ExecStart=/usr/bin/python3 -m osconf apply"
+        "ExecStart=/usr/bin/python3 -m osconf watch"
+        in (systemd_tree / "etc/systemd/system/osconf-watch.service").read_text()
+    )
+    # The boot unit runs the light entry point with the system interpreter.
+    assert (
+        'ExecStart=/usr/bin/python3 -I -c "import osconf.service as s; s.boot()"'
         in (systemd_tree / "etc/systemd/system/osconf.service").read_text()
     )
     assert os.access(sysv_tree / "etc/init.d/osconf", os.X_OK)
-    assert (sysv_tree / "etc/rc2.d/S09osconf").is_symlink()
+    assert [p.name for p in sysv_tree.glob("etc/rc*.d/S*osconf")]
 
 
 def test_deb_owns_its_units_and_never_starts_osconf(tmp_path: Path) -> None:
@@ -157,9 +162,14 @@ def test_deb_owns_its_units_and_never_starts_osconf(tmp_path: Path) -> None:
     assert "/usr/lib/python3/dist-packages/osconf/_assets/units/osconf.service" in files
     extracted = tmp_path / "x"
     subprocess.run(["dpkg-deb", "-R", str(deb), str(extracted)], check=True)
-    assert (extracted / "etc/init.d/osconf").read_bytes() == (
-        REPO / "initscripts/osconf"
-    ).read_bytes()
+    # The repository's script, started in rcS where Debian brings the
+    # network up (debian/rules sets Default-Start).
+    shipped = (extracted / "etc/init.d/osconf").read_text()
+    assert re.search(r"^# Default-Start:\s+S$", shipped, re.M)
+    source = (REPO / "initscripts/osconf").read_text()
+    assert re.sub(r"^# Default-Start:.*$", "", shipped, flags=re.M) == re.sub(
+        r"^# Default-Start:.*$", "", source, flags=re.M
+    )
     assert (extracted / "lib/systemd/system/osconf.service").read_bytes() == (
         REPO / "units/osconf.service"
     ).read_bytes()
@@ -170,7 +180,8 @@ def test_deb_owns_its_units_and_never_starts_osconf(tmp_path: Path) -> None:
     assert "python3-systemd" in _run("dpkg-deb", "-f", str(deb), "Recommends")
     postinst = (extracted / "DEBIAN/postinst").read_text()
     assert "deb-systemd-helper enable 'osconf.service'" in postinst
-    assert "deb-systemd-helper enable 'osconf-watch.service'" in postinst
+    # The watcher is opt-in (`osconf install --watch`): shipped, not enabled
+    # (test_packages_install.py installs the package and asks systemctl).
     assert "update-rc.d osconf defaults" in postinst
     # Never started by the installation (an image build), in any init system.
     assert "deb-systemd-invoke start" not in postinst
@@ -195,17 +206,39 @@ def test_rpm_lists_its_units_and_requirements(tmp_path: Path) -> None:
     scripts = _run(rpm, "-qp", "--scripts", str(built))
     assert "systemctl --no-reload preset osconf.service osconf-watch.service" in scripts
     assert " start " not in scripts.replace("\n", " ")
+    # The preset enables the boot service; the watcher is opt-in.
+    archive = subprocess.run(["rpm2cpio", str(built)], stdout=subprocess.PIPE, check=True).stdout
+    preset = subprocess.run(
+        [
+            "cpio",
+            "-i",
+            "--quiet",
+            "--to-stdout",
+            "./usr/lib/systemd/system-preset/80-osconf.preset",
+        ],
+        input=archive,
+        stdout=subprocess.PIPE,
+        check=True,
+    ).stdout.decode()
+    assert preset == "enable osconf.service\n"
     assert _run(rpm, "-qp", "--qf", "%{ARCH} %{LICENSE}", str(built)) == "noarch MIT"
 
 
 def test_builds_leave_nothing_in_the_checkout(tmp_path: Path) -> None:
+    def listing() -> Set[str]:
+        status = _run(
+            "git", "-C", str(REPO), "status", "--porcelain", "--ignored", "--untracked-files=all"
+        )
+        return set(status.splitlines())
+
+    # Compared with the tree before the builds: an editable install's
+    # osconf.egg-info or other tests' caches are not products of these builds.
+    before = listing()
     packages.build_wheel(tmp_path)
     packages.build_sdist(tmp_path)
-    stray = _run(
-        "git", "-C", str(REPO), "status", "--porcelain", "--ignored", "--untracked-files=all"
-    )
     product = re.compile(
-        r" (build|dist)/|\.egg-info/|debian/(osconf/|\.debhelper/|files$|debhelper-build-stamp)"
+        r"^.. ((build|dist)/|[^/]+\.egg-info/"
+        r"|debian/(osconf/|\.debhelper/|files$|debhelper-build-stamp))"
     )
-    products = [line for line in stray.splitlines() if product.search(line)]
+    products = [line for line in listing() - before if product.search(line)]
     assert products == []

@@ -62,6 +62,12 @@ def _commands(root: Path, conf: Path) -> Dict[str, List[str]]:
         "watch": ["watch", "--once", "--root", str(root), "--no-live",
                   "--partition", "LABEL=OSCONF-AUDIT-NONE"],
         "install": ["install", "--root", str(root), "--partition", "LABEL=OSCONF-AUDIT-NONE"],
+        "uninstall": ["uninstall", "--root", str(root)],
+        # Machine-readable output (osconf/1) is searched as well.
+        "plan-json": ["plan", "--root", str(root), "--conf", str(conf), "--format", "json"],
+        "validate-json": ["validate", str(conf), "--format", "json"],
+        "status-json": ["status", "--root", str(root), "--long", "--format", "json"],
+        "check-image": ["check-image", "--format", "json", str(root)],
     }  # fmt: skip
 
 
@@ -87,7 +93,8 @@ def _roots(tmp_path: Path) -> Iterator[Tuple[str, Path]]:
 
 def test_every_command_is_audited(tmp_path: Path) -> None:
     # A new command must be added to the audit before this passes.
-    assert set(cli.COMMANDS) == set(_commands(tmp_path, tmp_path))
+    audited = set(_commands(tmp_path, tmp_path))
+    assert {name for name, _module in cli.COMMANDS} <= audited
 
 
 @pytest.mark.integration

@@ -67,7 +67,7 @@ def test_a_boot_without_os_conf_loads_no_validator_or_planner(tmp_path: Path) ->
         "from osconf.options import Options\n"
         "from osconf.system import System\n"
         f"system = System({str(root)!r})\n"
-        "code = lifecycle._on_partition(system, Options(), Path('/nonexistent/os.conf'))\n"
+        "code = lifecycle._on_partition(system, Options(), '/nonexistent', None)\n"
         "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
     )
     result = subprocess.run(

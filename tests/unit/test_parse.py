@@ -110,7 +110,7 @@ def test_binary_garbage_and_nul() -> None:
 def test_huge_file_is_refused_whole() -> None:
     assignments, problems = parse(b"a=" + b"x" * MAX_BYTES, "big")
     assert assignments == ()
-    assert "more than the" in str(problems[0])
+    assert "larger than the" in str(problems[0])
 
 
 def test_huge_line_is_refused() -> None:

@@ -63,3 +63,32 @@ def test_random_salt_and_bad_input() -> None:
     assert not verify("pw", "$6$rounds=x$salt$hash")
     with pytest.raises(ValueError):
         sha512_crypt("pw", "bad salt!")
+
+
+def test_a_long_password_costs_linear_memory() -> None:
+    # Issue 13, item 8: `password * len(password)` took 2.2 GB for 48,000 bytes.
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    hashed = sha512_crypt("p" * 8_000, "saltsalt", 1000)  # 64 MB as one string
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 16 * 1024, f"peak RSS grew by {grown_kib} KiB"
+    assert verify("p" * 8_000, hashed, max_rounds=1000)
+
+
+def test_a_costly_image_hash_is_not_verified_but_replaced(caplog: pytest.LogCaptureFixture) -> None:
+    # Issue 13, item 8: rounds=999999999 took ~29 minutes to verify.
+    costly = "$6$rounds=999999999$saltsalt$" + "x" * 86
+    assert not verify("secret", costly)  # returns at once: not computed
+    assert "rounds=999999999" in caplog.text and "secret" not in caplog.text
+
+
+def test_the_password_length_is_bounded() -> None:
+    import base64
+
+    from osconf.errors import ConfigError
+    from osconf.validate import PASSWORD_MAX_BYTES, load
+
+    value = base64.b64encode(b"p" * (PASSWORD_MAX_BYTES + 1)).decode()
+    with pytest.raises(ConfigError, match="more than the 1024 allowed"):
+        load(f"password={value}\n".encode(), "os.conf")

@@ -109,3 +109,110 @@ def test_live_hostname_is_not_touched_for_a_tree(tmp_path: Path) -> None:
     before = socket.gethostname()
     assert not System(tmp_path).set_live_hostname("never-set-this")
     assert socket.gethostname() == before
+
+
+def _outside(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for i in range(7):
+        (outside / f"2020010{i + 1}T000000.000000000").write_text("host file\n")
+    (outside / "shadow").write_text("host shadow\n")
+    return outside
+
+
+@pytest.mark.parametrize(
+    "link", ["var", "var/lib/osconf", "var/lib/osconf/backup", "var/lib/osconf/backup/etc/hosts"]
+)
+@pytest.mark.parametrize("style", ["absolute", "relative"])
+def test_backups_never_leave_the_root(tmp_path: Path, link: str, style: str) -> None:
+    # Issue 13, item 1: a linked backup area wrote and pruned host files.
+    outside = _outside(tmp_path)
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/hosts").write_text("old\n")
+    host = root / link
+    host.parent.mkdir(parents=True, exist_ok=True)
+    climb = "../" * (len(Path(link).parts) + 1)
+    os.symlink(str(outside) if style == "absolute" else f"{climb}outside", host)
+    before = {p.name: p.read_text() for p in outside.iterdir()}
+    if link.startswith("var/lib/osconf/backup/"):
+        # Below the backup area nothing is followed: the write fails whole.
+        with pytest.raises(NotADirectoryError):
+            System(root).write_file("/etc/hosts", "new\n")
+        assert (root / "etc/hosts").read_text() == "old\n"
+    else:
+        # The area itself may be a link (a /var elsewhere): resolved inside.
+        System(root).write_file("/etc/hosts", "new\n")
+        assert (root / "etc/hosts").read_text() == "new\n"
+    assert {p.name: p.read_text() for p in outside.iterdir()} == before
+
+
+def test_a_link_below_the_backup_area_fails_the_write_not_the_host(tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/hosts").write_text("old\n")
+    (root / "var/lib/osconf/backup").mkdir(parents=True)
+    os.symlink("/etc", root / "var/lib/osconf/backup/etc")  # inside, but never followed
+    with pytest.raises(NotADirectoryError, match="symbolic link"):
+        System(root).write_file("/etc/hosts", "new\n")
+    assert (root / "etc/hosts").read_text() == "old\n"
+    assert len(list(outside.iterdir())) == 8
+
+
+@pytest.mark.parametrize("style", ["absolute", "relative"])
+def test_removal_through_a_linked_parent_stays_inside(tmp_path: Path, style: str) -> None:
+    # Issue 13, item 2: a conflict removal deleted a host file.
+    outside = _outside(tmp_path)
+    root = tmp_path / "root"
+    (root / "etc/NetworkManager").mkdir(parents=True)
+    target = str(outside) if style == "absolute" else "../../../outside"
+    os.symlink(target, root / "etc/NetworkManager/system-connections")
+    system = System(root)
+    assert not system.remove_file("/etc/NetworkManager/system-connections/shadow")
+    assert (outside / "shadow").read_text() == "host shadow\n"
+    assert not (root / BACKUP_DIR.lstrip("/")).exists()
+
+
+def test_links_are_made_inside_the_root(tmp_path: Path) -> None:
+    # Issue 13, item 2: install through a linked /etc/rcN.d replaced host files.
+    outside = _outside(tmp_path)
+    (outside / "S09osconf").write_text("host\n")
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    os.symlink(str(outside), root / "etc/rc2.d")
+    system = System(root)
+    assert system.symlink("/etc/rc2.d/S09osconf", "../init.d/osconf")
+    assert (outside / "S09osconf").read_text() == "host\n"
+    assert os.readlink(root / str(outside).lstrip("/") / "S09osconf") == "../init.d/osconf"
+    assert not system.symlink("/etc/rc2.d/S09osconf", "../init.d/osconf")
+    assert system.remove_file("/etc/rc2.d/S09osconf")
+    assert (outside / "S09osconf").read_text() == "host\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "directory"])
+def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
+    import socket
+
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(root / "etc/hosts")  # opening it blocking would hang forever
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(root / "etc/hosts"))
+    else:
+        (root / "etc/hosts").mkdir()
+    system = System(root)
+    with pytest.raises(OSError, match="not a regular file"):
+        system.read_bytes("/etc/hosts")
+    with pytest.raises(OSError, match="not a regular file"):
+        system.write_file("/etc/hosts", "x")
+    assert not system.is_file("/etc/hosts")
+
+
+def test_the_os_conf_read_limit_is_the_parsers() -> None:
+    from osconf.locate import CONF_LIMIT
+    from osconf.parse import MAX_BYTES
+
+    assert CONF_LIMIT == MAX_BYTES

@@ -72,8 +72,54 @@ def test_classic_sample(samples: Path) -> None:
 
 
 def test_classic_is_any_eth1_key_even_without_routes() -> None:
-    conf, _ = load(text({"eth1_ip_addr": "42.120.74.105", "eth1_netmask": "24"}))
+    conf, _ = load(
+        text({"eth1_ip_addr": "42.120.74.105", "eth1_netmask": "24", "eth0_route": None})
+    )
     assert conf.classic
+
+
+def test_a_classic_default_route_on_eth0_is_an_error() -> None:
+    # Issue 13, item 4: it was used silently.
+    found = problems_of(text({"eth1_ip_addr": "42.120.74.105", "eth1_netmask": "24"}))
+    assert any("eth0_route" in f and "belongs on eth1_route" in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    "gateway,message",
+    [
+        ("10.171.254.123", "own address"),
+        ("10.171.254.0", "network or broadcast"),
+        ("10.171.254.255", "network or broadcast"),
+        ("0.0.0.0", "not a usable unicast"),
+        ("127.0.0.1", "not a usable unicast"),
+        ("224.0.0.5", "not a usable unicast"),
+        ("255.255.255.255", "not a usable unicast"),
+        ("169.254.0.1", "link-local"),
+        ("10.9.9.1", "outside the subnet"),
+    ],
+)
+@pytest.mark.parametrize("key", ["eth0_gateway", "eth0_route"])
+def test_one_gateway_rule_for_gateways_and_routes(key: str, gateway: str, message: str) -> None:
+    # Issue 13, item 4: a default route via the NIC's own or network address
+    # was applied (a lock-out), 0.0.0.0 and friends persisted.
+    value = gateway if key == "eth0_gateway" else f'"0.0.0.0/0 {gateway}"'
+    found = problems_of(text({key: value}))
+    assert any(key in f and message in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    "servers", ["0.0.0.0", "255.255.255.255", "224.0.0.251", "8.8.8.8 ff02::1", "::"]
+)
+def test_unusable_name_servers_are_refused(servers: str) -> None:
+    found = problems_of(text({"dns_nameserver": f'"{servers}"'}))
+    assert any("not a usable name server" in f for f in found), found
+
+
+def test_one_address_on_two_nics_is_refused() -> None:
+    found = problems_of(
+        text({"eth1_ip_addr": "10.171.254.123", "eth1_netmask": "24", "eth0_route": None})
+    )
+    assert any("more than one NIC" in f and "10.171.254.123" in f for f in found), found
 
 
 def test_password_strips_exactly_one_newline() -> None:
@@ -203,14 +249,10 @@ def test_same_mac_twice_is_an_error() -> None:
 
 
 def test_warnings_do_not_stop() -> None:
-    conf, warnings = load(
-        text({"eth0_gateway": "10.9.9.1", "future_key": "x", "eth0_mac_addr": None})
-        + b"hostname=second\n"
-    )
+    conf, warnings = load(text({"future_key": "x", "eth0_mac_addr": None}) + b"hostname=second\n")
     messages = [str(w) for w in warnings]
     assert conf.hostname == "second"
     assert any("future_key: unknown key" in m for m in messages)
-    assert any("outside the subnet" in m for m in messages)
     assert any("hostname: repeated (first on line 1)" in m for m in messages)
     assert any("matched by name only" in m for m in messages)
     assert conf.nics[0].mac is None

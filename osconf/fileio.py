@@ -1,0 +1,82 @@
+"""Reading files that may be hostile: regular files only, bounded, never
+blocking.
+
+Shared by `System` (files of the target root) and the first partition's
+os.conf: a FIFO planted where a file belongs must not hang a boot, a device
+node must not be read, a link must not be followed, and a huge file must not
+be read whole.
+"""
+
+import errno
+import os
+import stat
+from typing import List, Optional, Tuple
+
+
+class NotRegularFileError(OSError):
+    """A FIFO, socket or device where osconf expects a regular file."""
+
+
+def kind(mode: int) -> str:
+    for test, word in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISREG, "a regular file"),
+    ):
+        if test(mode):
+            return word
+    return "an unknown kind of file"
+
+
+def not_regular(st: os.stat_result, shown: str) -> OSError:
+    if stat.S_ISDIR(st.st_mode):
+        return IsADirectoryError(errno.EISDIR, "is a directory, not a regular file", shown)
+    return NotRegularFileError(errno.EINVAL, f"is {kind(st.st_mode)}, not a regular file", shown)
+
+
+def open_regular(dirfd: int, name: str, shown: str) -> Optional[Tuple[int, os.stat_result]]:
+    """Opens `name` in `dirfd` for reading if it is a regular file: never a
+    link (O_NOFOLLOW), never blocking (O_NONBLOCK: a FIFO planted there
+    cannot hang osconf), checked again with fstat after opening. None when
+    absent; an OSError naming `shown` when it is anything else."""
+    if not name or name in (".", "..") or "/" in name:
+        raise ValueError(f"not a single path component: {name!r}")
+    try:
+        st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise not_regular(st, shown)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    fd = os.open(name, flags, dir_fd=dirfd)
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(opened.st_mode):
+        os.close(fd)
+        raise OSError(errno.EAGAIN, "changed while being opened", shown)
+    return fd, opened
+
+
+def read_at_most(fd: int, size: int) -> bytes:
+    """The first `size` bytes of `fd` (fewer at its end)."""
+    chunks: List[bytes] = []
+    left = size
+    while left > 0:
+        chunk = os.read(fd, min(1 << 20, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_bounded(fd: int, limit: int, shown: str) -> bytes:
+    """All of `fd` if it holds at most `limit` bytes; more is an error
+    (and only limit + 1 bytes are ever read)."""
+    data = read_at_most(fd, limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", shown)
+    return data
