@@ -6,7 +6,7 @@ from osconf.actions import Action, RemoveFile
 from osconf.render.base import File, Stack, Target, header, listing, with_prefix
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 
 class Networkd(Stack):

@@ -14,7 +14,7 @@ from osconf.render.base import (
 )
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 
 class NetworkManager(Stack):
