@@ -147,23 +147,21 @@ def main():
                     handle.write(f"# written by bench/boot.py\npartition=UUID={uuid}\n")
             os.makedirs(os.path.join(etc_off, "osconf"))
             open(os.path.join(etc_off, "osconf/disabled"), "w").close()
+            # Made for each case and closed after it: a partition mounted
+            # read-write in one namespace cannot be mounted read-only in another.
             spaces = {
-                "mounted": Namespace(work, disk, etc_on, True),
-                "unmounted": Namespace(work, disk, etc_on, False),
-                "disabled": Namespace(work, disk, etc_off, True),
+                "mounted": (etc_on, True),
+                "unmounted": (etc_on, False),
+                "disabled": (etc_off, True),
             }
-            try:
-                for python in pythons:
-                    report(python, spaces, opts.runs)
-            finally:
-                for space in spaces.values():
-                    space.close()
+            for python in pythons:
+                report(python, work, disk, spaces, opts.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
-def report(python, spaces, runs):
+def report(python, work, disk, spaces, runs):
     version = subprocess.run(
         [python, "-c", "import sys; print(sys.version.split()[0])"],
         stdout=subprocess.PIPE,
@@ -183,9 +181,12 @@ def report(python, spaces, runs):
     head = ("case", "instructions", "× pass", "median ms", "RSS MiB", "× pass")
     print("{:<20} {:>14} {:>7} {:>10} {:>8} {:>7}".format(*head))
     for name, argv, space in cases:
-        prefix = spaces[space].prefix
-        wall, rss = timed(argv, prefix, runs)  # first: it writes the bytecode
-        count = instructions(argv, prefix)
+        namespace = Namespace(work, disk, *spaces[space])
+        try:
+            wall, rss = timed(argv, namespace.prefix, runs)  # first: it writes the bytecode
+            count = instructions(argv, namespace.prefix)
+        finally:
+            namespace.close()
         if floor is None:
             floor = (count, rss)
         ratio, rss_ratio = count / floor[0], rss / floor[1]

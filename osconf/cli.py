@@ -28,6 +28,7 @@ COMMANDS: Tuple[Tuple[str, str], ...] = (
     ("watch", "watch"),
     ("install", "install"),
     ("uninstall", "install"),
+    ("check-image", "check_image"),
 )
 MODULES: Dict[str, str] = dict(COMMANDS)
 

@@ -18,7 +18,8 @@ import fcntl
 import os
 import time
 
-from osconf import state
+from osconf import settings as settings_file
+from osconf import sshkeys, state
 from osconf.locate import (
     CONF_DIR,
     CONF_LIMIT,
@@ -53,8 +54,8 @@ if TYPE_CHECKING:
         def exists(self, path: str) -> bool: ...
 
 
-LOCK_FILE = "/run/osconf.lock"
-CONFIG_FILE = "/etc/osconf.conf"
+LOCK_FILE = "/run/osconf.lock"  # the host's; settings.runtime() says where it is now
+CONFIG_FILE = settings_file.CONFIG_FILE
 DISABLE_FILE = "/etc/osconf/disabled"
 KERNEL_SWITCH = "osconf"  # osconf=off (or 0, no, false, disabled) on the kernel command line
 _OFF = ("off", "0", "no", "false", "disabled")
@@ -80,11 +81,11 @@ class Settings(Value):
     def __init__(
         self,
         partition: "Optional[str]" = None,
-        lock_file: str = LOCK_FILE,
+        lock_file: "Optional[str]" = None,
         lock_timeout: float = 120.0,
         host: Host = HOST,
     ) -> None:
-        self._set(partition, lock_file, lock_timeout, host)
+        self._set(partition, lock_file or settings_file.runtime().lock_file, lock_timeout, host)
 
 
 def plain_setting(text: str, key: str) -> "Optional[str]":
@@ -113,16 +114,7 @@ def plain_setting(text: str, key: str) -> "Optional[str]":
 
 def configured_partition(view: "View") -> "Optional[str]":
     """`partition=` from /etc/osconf.conf under the root (written by install)."""
-    text = view.read_text(CONFIG_FILE)
-    if not text:
-        return None
-    from osconf.parse import parse
-
-    assignments, problems = parse(text.encode(), CONFIG_FILE)
-    for problem in problems:
-        _log("warning", "%s", problem)
-    values = {a.key: a.value for a in assignments}
-    return values.get("partition") or None
+    return settings_file.setting(view, "partition")
 
 
 def disabled_by(view: "Files", host: Host) -> "Optional[str]":
@@ -225,15 +217,18 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
         return ExitCode.OK
     with locked(settings.lock_file, settings.lock_timeout):
         notify("STATUS=Looking for the first partition")
+        keys = sshkeys.Boot(system)  # before this run is recorded: is it the first?
         try:
             with reach(system, settings) as (top, found, how):
                 _log("info", "first partition %s (%s), %s", found.node, found.how, how)
                 with conf_dir(top) as fd:
-                    return _on_partition(system, options, top, fd)
+                    return _on_partition(system, options, top, fd, keys)
         except OsconfError as err:
             if not isinstance(err, (ConfigError, ApplyError)):
                 state.record(system, state.Run(state.now(), "error", str(err)))
             raise
+        finally:
+            keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
 class PlatformConf(Value):
@@ -272,7 +267,13 @@ def _read(top: str, fd: "Optional[int]") -> "Optional[PlatformConf]":
     return None if data is None else PlatformConf(path, data)
 
 
-def _on_partition(system: "System", options: "Options", top: str, fd: "Optional[int]") -> int:
+def _on_partition(
+    system: "System",
+    options: "Options",
+    top: str,
+    fd: "Optional[int]",
+    keys: "Optional[sshkeys.Boot]" = None,
+) -> int:
     from osconf.errors import ApplyError, ConfigError, ExitCode
 
     conf_file = _read(top, fd)
@@ -296,6 +297,8 @@ def _on_partition(system: "System", options: "Options", top: str, fd: "Optional[
         message = f"invalid, kept for a retry: {len(errors)} error(s): " + "; ".join(errors)
         state.record(system, state.Run(state.now(), "invalid", message, path, stamp))
         raise
+    if keys is not None:
+        keys.seen(conf)
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)

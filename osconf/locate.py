@@ -13,6 +13,7 @@ import os
 import stat
 
 from osconf.probe import PROBE_BYTES, FileSystem, identify
+from osconf.settings import runtime
 from osconf.value import Value
 
 # Only names for the type checker: this module is on the boot path, where
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 CONF_DIR = "aliyun_custom_image"
 CONF_NAME = "os.conf"
 SUPPORTED = ("vfat", "ext2", "ext3", "ext4")
-MOUNT_BASE = "/run/osconf"
+MOUNT_BASE = "/run/osconf"  # the host's; settings.runtime() says where it is now
 # What is read of os.conf at most: one byte more than the parser accepts
 # (osconf.parse.MAX_BYTES, a unit test keeps them equal), so that a larger
 # file is reported as such without being read whole.
@@ -219,8 +220,9 @@ def device_node(host: Host, device: BlockDevice) -> str:
     if os.path.exists(node):
         return node
     major, minor = (int(x) for x in device.devno.split(":"))
-    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
-    made = os.path.join(MOUNT_BASE, f"dev-{device.name}")
+    base = runtime().mount_base
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    made = os.path.join(base, f"dev-{device.name}")
     if not os.path.exists(made):
         os.mknod(made, 0o600 | 0o060000, os.makedev(major, minor))
     return made
@@ -282,6 +284,15 @@ def check_type(found: Found) -> None:
         )
     if fs.type not in SUPPORTED:
         raise _error(f"{found.node}: {fs.type} is not a supported file system")
+
+
+def mount_command(found: Found, point: str, writable: bool) -> "List[str]":
+    """How osconf mounts the partition at `point` (after `check_type`)."""
+    assert found.fs is not None
+    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
+    if found.fs.type == "vfat":
+        options += ",umask=0077"
+    return ["mount", "-t", found.fs.type, "-o", options, found.node, point]
 
 
 def mounted_at(found: Found, host: Host) -> "Optional[str]":
@@ -395,13 +406,11 @@ def _reach(
 
     check_type(found)
     assert found.fs is not None
-    os.makedirs(MOUNT_BASE, mode=0o700, exist_ok=True)
-    point = tempfile.mkdtemp(prefix="mnt-", dir=MOUNT_BASE)
-    options = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
-    if found.fs.type == "vfat":
-        options += ",umask=0077"
+    base = runtime().mount_base
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    point = tempfile.mkdtemp(prefix="mnt-", dir=base)
     try:
-        system.run(["mount", "-t", found.fs.type, "-o", options, found.node, point])
+        system.run(mount_command(found, point, writable))
     except Exception as err:
         os.rmdir(point)
         raise _error(f"cannot mount {found.node} ({found.fs.type}): {err}") from None

@@ -49,13 +49,21 @@ def _nic_state(nic: Nic) -> NicState:
 
 
 def stale(previous: Tuple[NicState, ...], now: Tuple[NicState, ...]) -> Tuple[NicState, ...]:
-    """Per NIC, what the previous os.conf added and the new one does not want."""
+    """Per NIC, what the previous os.conf added and the new one does not want.
+
+    A previous default route stays when the new os.conf asks for none at
+    all: removing it would leave the instance with no default route, and
+    unreachable (an os.conf without `0.0.0.0/0` does not ask for that).
+    """
     by_key = {state.key: state for state in now}
+    wants_default = any(route.is_default for state in now for route in state.routes)
     out = []
     for old in previous:
         new = by_key.get(old.key, NicState(old.mac, old.name))
         addresses = tuple(a for a in old.addresses if a not in new.addresses)
-        routes = tuple(r for r in old.routes if r not in new.routes)
+        routes = tuple(
+            r for r in old.routes if r not in new.routes and (wants_default or not r.is_default)
+        )
         if addresses or routes:
             out.append(NicState(old.mac, old.name, addresses, routes))
     return tuple(out)

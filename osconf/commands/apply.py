@@ -124,10 +124,15 @@ def run(args: argparse.Namespace) -> int:
         from osconf import lifecycle
 
         return lifecycle.run(system, options(args, system), settings(args))
+    from osconf.lifecycle import locked
     from osconf.runner import apply_conf, load_conf
 
     conf = load_conf(args.conf)
-    report = apply_conf(conf, system, options(args, system))
+    chosen = settings(args)
+    # One osconf at a time, --conf too: two runs would remove each other's
+    # temporary files and leave a mix of both configurations.
+    with locked(chosen.lock_file, chosen.lock_timeout):
+        report = apply_conf(conf, system, options(args, system))
     counts = f"{len(report.changed)} changed, {len(report.unchanged)} already in place"
     if not report.ok:
         log.error("%s: %s, %d failed", args.conf, counts, len(report.failed))

@@ -7,12 +7,23 @@ from osconf.commands import apply as apply_command
 EXIT_CODES = {"watch": (0, 1, 2, 3, 4, 5, 6, 7)}
 
 
+def _interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    # Not 0: looking in a loop without pause would keep a core busy.
+    if not 0.1 <= seconds <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0.1 and 86400 seconds")
+    return seconds
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("watch", help="re-apply whenever a new os.conf appears")
     parser.add_argument("--root", default="/", help=argparse.SUPPRESS)
     parser.add_argument("--partition", metavar="SPEC", help="LABEL=..., UUID=... or /dev/...")
     parser.add_argument(
-        "--interval", type=float, default=10.0, metavar="SECONDS",
+        "--interval", type=_interval, default=10.0, metavar="SECONDS",
         help="how often to look (default 10; when the partition is not mounted by the "
         "system, it is mounted read-only for each look)",
     )  # fmt: skip

@@ -7,6 +7,7 @@ programs and directories present, then os-release's ID/ID_LIKE.
 
 import logging
 import os
+import re
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Type
 
 from osconf.actions import Action, RemoveFile, Warn, WriteFile
@@ -50,14 +51,9 @@ PROGRAMS = {
 
 
 def _configured(view: "View") -> Optional[str]:
-    text = view.read_text(CONFIG_FILE) if view.is_file(CONFIG_FILE) else None
-    if not text:
-        return None
-    from osconf.parse import parse
+    from osconf.settings import setting
 
-    assignments, _ = parse(text.encode(), CONFIG_FILE)
-    values = {a.key: a.value for a in assignments}
-    return values.get("network_stack") or None
+    return setting(view, "network_stack")
 
 
 def _enabled_units(view: "View") -> Set[str]:
@@ -131,6 +127,9 @@ def missing_software(view: "View", stack: Type[Stack]) -> Optional[str]:
     )
 
 
+_SAFE_NAME = re.compile(r"\A[A-Za-z0-9_.-]{1,15}\Z")
+
+
 def kernel_names(conf: OsConf, live: bool) -> Dict[str, str]:
     """os.conf name -> the running kernel's name of the NIC with that MAC."""
     if not live:
@@ -141,10 +140,15 @@ def kernel_names(conf: OsConf, live: bool) -> Dict[str, str]:
     except OSError:
         return {}
     for entry in entries:
+        if not _SAFE_NAME.match(entry):
+            # The kernel allows `$`, quotes and `;` in link names; they go
+            # into shell-sourced files (ifcfg DEVICE=, ifupdown `up ... dev`).
+            log.warning("ignoring the link %r: its name is not safe in a config file", entry)
+            continue
         try:
             with open(f"{SYS_NET}/{entry}/address", encoding="ascii") as handle:
                 by_mac.setdefault(handle.read().strip().lower(), entry)
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             continue
     return {nic.name: by_mac[nic.mac] for nic in conf.nics if nic.mac and nic.mac in by_mac}
 

@@ -58,10 +58,7 @@ class Ifupdown(Stack):
         actions: List[Action] = []
         text = view.read_text(cls.interfaces)
         new = _without_stanzas(text or "", names)
-        sourced = any(
-            line.split()[:1] in (["source"], ["source-directory"]) and "interfaces.d" in line
-            for line in new.splitlines()
-        )
+        sourced = any(_sources(line, cls.path) for line in new.splitlines())
         if not sourced:
             new = new + ("" if new.endswith("\n") or not new else "\n") + cls.source_line + "\n"
         if new != (text or ""):
@@ -106,3 +103,25 @@ def _without_stanzas(text: str, names: Set[str]) -> str:
             inside = False
         out.append(line)
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _sources(line: str, path: str) -> bool:
+    """True when an `interfaces` line makes ifupdown read `path`: `source`
+    with a glob that matches it (`*.cfg` does not match `osconf`), or
+    `source-directory` of its folder (whose names ifupdown takes only when
+    they are letters, digits, `_` and `-`). Relative arguments are relative
+    to /etc/network, where `interfaces` is."""
+    import fnmatch
+    import posixpath
+
+    words = line.split()
+    if len(words) < 2 or words[0] not in ("source", "source-directory"):
+        return False
+    folder, name = posixpath.split(path)
+    for word in words[1:]:
+        absolute = posixpath.normpath(posixpath.join("/etc/network", word))
+        if words[0] == "source" and fnmatch.fnmatchcase(path, absolute):
+            return True
+        if words[0] == "source-directory" and absolute == folder:
+            return all(c.isalnum() or c in "_-" for c in name)
+    return False

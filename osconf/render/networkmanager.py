@@ -49,8 +49,11 @@ class NetworkManager(Stack):
             lines += ["", "[ipv4]", "method=manual", f"address1={address}"]
             for number, route in enumerate(nic.static_routes, start=1):
                 lines.append(f"route{number}={route.destination},{route.gateway}")
-            if nic is dns_nic and target.conf.dns:
-                lines += ["dns=" + ";".join(target.conf.dns) + ";", "ignore-auto-dns=true"]
+            # [ipv4] dns= takes IPv4 servers only (libnm drops the others);
+            # IPv6 servers reach the resolver through resolv.conf.
+            servers = [s for s in target.conf.dns if ":" not in s]
+            if nic is dns_nic and servers:
+                lines += ["dns=" + ";".join(servers) + ";", "ignore-auto-dns=true"]
             if default is None or default[0] is not nic:
                 lines.append("never-default=true")
             lines += ["", "[ipv6]", "method=ignore"]

@@ -268,8 +268,9 @@ def _image(base: Path, stack: str) -> Path:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path,stack", PATHS, ids=[p for p, _ in PATHS])
 def test_nothing_outside_the_root_is_touched(
-    tmp_path: Path, path: str, stack: str, kind: str
+    tmp_path: Path, path: str, stack: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("OSCONF_RUN_DIR", str(tmp_path / "run"))  # the lock is the test's own
     outside = tmp_path / "outside"
     _sentinel(outside)
     root = _image(tmp_path / "root", stack)

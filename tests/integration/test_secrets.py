@@ -67,6 +67,7 @@ def _commands(root: Path, conf: Path) -> Dict[str, List[str]]:
         "plan-json": ["plan", "--root", str(root), "--conf", str(conf), "--format", "json"],
         "validate-json": ["validate", str(conf), "--format", "json"],
         "status-json": ["status", "--root", str(root), "--long", "--format", "json"],
+        "check-image": ["check-image", "--format", "json", str(root)],
     }  # fmt: skip
 
 

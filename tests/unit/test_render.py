@@ -101,3 +101,59 @@ def test_netplan_file_of_several_nics_is_kept_with_a_warning(tmp_path: Path) -> 
         d.startswith("warn: /etc/netplan/40-shared.yaml also configures eth0") for d in described
     )
     assert any("/etc/cloud/cloud.cfg.d/99-osconf-network.cfg" in d for d in described)
+
+
+def test_networkmanager_ipv4_dns_holds_ipv4_servers_only(tmp_path: Path) -> None:
+    # Issue 13, item 16: IPv6 servers went into [ipv4] dns=, which libnm drops.
+    data = (
+        (SAMPLES / "vpc.conf")
+        .read_bytes()
+        .replace(b'dns_nameserver="7.7.7.7 8.8.8.8"', b'dns_nameserver="7.7.7.7 2001:db8::53"')
+    )
+    conf, _ = load(data)
+    root = make_root(tmp_path / "root")
+    plan = make_plan(conf, System(root), Options(network_stack="networkmanager"))
+    files = {a.path: a.content for a in plan.actions if hasattr(a, "content")}
+    profile = files["/etc/NetworkManager/system-connections/osconf-eth0.nmconnection"]
+    assert "\ndns=7.7.7.7;\n" in profile and "2001:db8::53" not in profile
+
+
+def test_unsafe_kernel_link_names_are_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 13, item 14: a link name went unquoted into shell-sourced files.
+    import osconf.render as render
+
+    sysnet = tmp_path / "sysnet"
+    for name, mac in (("x$(reboot)", "00:8c:fa:5e:14:23"), ("ens5", "00:8c:fa:5e:14:24")):
+        (sysnet / name).mkdir(parents=True)
+        (sysnet / name / "address").write_text(mac + "\n")
+    monkeypatch.setattr(render, "SYS_NET", str(sysnet))
+    assert render.kernel_names(CLASSIC, live=True) == {"eth1": "ens5"}
+
+
+@pytest.mark.parametrize(
+    "line,sourced",
+    [
+        ("source /etc/network/interfaces.d/*", True),
+        ("source interfaces.d/*", True),
+        ("source-directory /etc/network/interfaces.d", True),
+        ("source-directory interfaces.d", True),
+        ("source /etc/network/interfaces.d/*.cfg", False),  # issue 13, item 9
+        ("source /etc/network/interfaces.d/eth*", False),
+        ("# source /etc/network/interfaces.d/*", False),
+    ],
+)
+def test_ifupdown_source_line_must_really_read_osconfs_file(
+    tmp_path: Path, line: str, sourced: bool
+) -> None:
+    root = make_root(tmp_path / "root")
+    (root / "etc/network").mkdir()
+    (root / "etc/network/interfaces").write_text(f"auto lo\niface lo inet loopback\n{line}\n")
+    plan = make_plan(CLASSIC, System(root), Options(network_stack="ifupdown"))
+    files = {a.path: a.content for a in plan.actions if hasattr(a, "content")}
+    edited = files.get("/etc/network/interfaces")
+    if sourced:
+        assert edited is None
+    else:
+        assert edited is not None and edited.endswith("source /etc/network/interfaces.d/*\n")

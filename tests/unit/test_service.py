@@ -37,6 +37,14 @@ def boot_layout(tmp: Path, mounted: bool = True, conf: Optional[bytes] = None) -
         (tmp / "mnt/aliyun_custom_image").mkdir()
         (tmp / "mnt/aliyun_custom_image/os.conf").write_bytes(conf)
     (tmp / "root").mkdir()
+    # An instance that has booted before: its SSH host keys made and recorded
+    # (else the fast path hands over: osconf.sshkeys.pending).
+    (tmp / "root/etc/ssh").mkdir(parents=True)
+    for kind in ("rsa", "ecdsa", "ed25519"):
+        for suffix in ("", ".pub"):
+            (tmp / f"root/etc/ssh/ssh_host_{kind}_key{suffix}").write_text("")
+    (tmp / "root/var/lib/osconf").mkdir(parents=True)
+    (tmp / "root/var/lib/osconf/ssh-host-keys.json").write_text('{"version": 1, "macs": []}\n')
     return host
 
 
@@ -102,7 +110,7 @@ def test_the_lock_is_respected(tmp_path: Path) -> None:
 
 def test_the_configured_partition_is_used(tmp_path: Path) -> None:
     host = boot_layout(tmp_path)
-    (tmp_path / "root/etc").mkdir(parents=True)
+    (tmp_path / "root/etc").mkdir(parents=True, exist_ok=True)
     (tmp_path / "root/etc/osconf.conf").write_text(f"# by install\npartition={tmp_path}/nope\n")
     with pytest.raises(Exception, match="nope"):
         service.nothing_to_do(settings(tmp_path, host), str(tmp_path / "root"))
