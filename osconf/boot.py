@@ -30,8 +30,8 @@ from osconf.reload import NETWORK_MANAGER, NETWORKD, daemon_running
 
 if TYPE_CHECKING:
     from osconf.model import OsConf
-    from osconf.plan import View
     from osconf.system import System
+    from osconf.view import View
 
 log = logging.getLogger(__name__)
 

@@ -60,20 +60,65 @@ def hosts(content: Optional[str], hostname: str, address: Optional[str]) -> str:
 
 
 def set_shell_variable(content: Optional[str], name: str, value: str) -> str:
-    """Sets `NAME=value` in a shell-variable file (sysconfig style)."""
+    """Sets `NAME=value` in a shell-variable file (sysconfig style).
+
+    The file is read as shell statements, not lines: a quoted value may span
+    lines (SUSE's netconfig files do that) and `NAME=` inside another
+    variable's quoted value is not an assignment. Every assignment of `NAME`
+    (with or without `export`) is replaced, whole, by the first new one.
+    """
     new = f'{name}="{value}"' if any(c in value for c in " \t") else f"{name}={value}"
     out: List[str] = []
     placed = False
-    for line in _lines(content):
-        if line.strip().startswith(name + "="):
+    for statement in _statements(_lines(content)):
+        head = statement[0].lstrip(" \t")
+        if head.startswith("export") and head[6:7] in (" ", "\t"):
+            head = head[7:].lstrip(" \t")
+        if head.startswith(name + "="):
             if not placed:
                 out.append(new)
                 placed = True
             continue
-        out.append(line)
+        out.extend(statement)
     if not placed:
         out.append(new)
     return _join(out)
+
+
+def _statements(lines: List[str]) -> List[List[str]]:
+    """Groups lines into shell statements: a line continues the previous one
+    while a quote is open or the previous one ended in a backslash."""
+    groups: List[List[str]] = []
+    current: List[str] = []
+    quote = ""
+    for line in lines:
+        current.append(line)
+        continued = False
+        i = 0
+        while i < len(line):
+            char = line[i]
+            if quote == "'":
+                quote = "" if char == "'" else quote
+            elif quote == '"':
+                if char == "\\":
+                    i += 1
+                elif char == '"':
+                    quote = ""
+            elif char == "\\":
+                if i == len(line) - 1:
+                    continued = True
+                i += 1
+            elif char in "'\"":
+                quote = char
+            elif char == "#" and (i == 0 or line[i - 1] in " \t;"):
+                break
+            i += 1
+        if not quote and not continued:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
 
 
 def resolv_conf(content: Optional[str], servers: Tuple[str, ...]) -> str:

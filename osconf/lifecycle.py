@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
     from osconf.locate import Found
     from osconf.options import Options
-    from osconf.plan import View
     from osconf.system import System
+    from osconf.view import View
 
     class Files(Protocol):
         """What the switches read: `System`, or the boot path's `HostView`."""

@@ -28,8 +28,8 @@ from osconf.netstate import NicState
 if TYPE_CHECKING:
     from osconf.netlink import Address, KernelRoute, Link, Netlink
     from osconf.options import Options
-    from osconf.plan import View
     from osconf.system import System
+    from osconf.view import View
 
 log = logging.getLogger(__name__)
 

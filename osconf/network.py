@@ -22,7 +22,7 @@ from osconf.model import OsConf
 
 if TYPE_CHECKING:
     from osconf.options import Options
-    from osconf.plan import View
+    from osconf.view import View
 
 
 def network_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Action, ...]:

@@ -6,41 +6,20 @@ plan can be printed (`osconf plan`), compared in tests and executed by
 """
 
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Tuple
 
 from osconf import etcfiles
 from osconf.actions import Action, CannotPlan, SetLiveHostname, SetPassword, WriteFile
-from osconf.compat import Protocol
 from osconf.model import OsConf
 from osconf.network import network_actions
 from osconf.options import Options
 from osconf.resolver import dns_actions
+from osconf.view import View
 
 DEFAULT_OPTIONS = Options()
 HOSTNAME = "/etc/hostname"
 HOSTS = "/etc/hosts"
 SYSCONFIG_NETWORK = "/etc/sysconfig/network"
-
-
-class View(Protocol):
-    """What planning may know of the target: reads only."""
-
-    def read_text(self, path: str) -> Optional[str]: ...
-
-    def exists(self, path: str) -> bool: ...
-
-    def is_file(self, path: str) -> bool: ...
-
-    def is_symlink(self, path: str) -> bool: ...
-
-    def readlink(self, path: str) -> str: ...
-
-    def resolve(self, path: str) -> str: ...
-
-    def listdir(self, path: str) -> List[str]: ...
-
-    @property
-    def is_live(self) -> bool: ...
 
 
 @dataclass(frozen=True)

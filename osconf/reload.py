@@ -36,8 +36,8 @@ from osconf.actions import Action
 from osconf.model import OsConf
 
 if TYPE_CHECKING:
-    from osconf.plan import View
     from osconf.system import System
+    from osconf.view import View
 
 log = logging.getLogger(__name__)
 

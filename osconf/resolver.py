@@ -11,7 +11,7 @@ from osconf import etcfiles
 from osconf.actions import Action, RemoveFile, WriteFile
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 RESOLV_CONF = "/etc/resolv.conf"
 RESOLVED_DROPIN = "/etc/systemd/resolved.conf.d/osconf.conf"

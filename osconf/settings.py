@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, Optional
 
-    from osconf.plan import View
+    from osconf.view import View
 
 CONFIG_FILE = "/etc/osconf.conf"
 KEYS = ("partition", "network_stack")

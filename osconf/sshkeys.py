@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from typing import Iterable, List, Optional, Sequence, Tuple
 
     from osconf.model import OsConf
-    from osconf.plan import View
     from osconf.system import System
+    from osconf.view import View
 
 
 def _log(level: str, message: str, *args: object) -> None:

@@ -23,8 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, List, Optional, Tuple
 
-    from osconf.plan import View
     from osconf.system import System
+    from osconf.view import View
 
 STATE_FILE = "/var/lib/osconf/state.json"
 HISTORY = 20

@@ -23,7 +23,7 @@ from osconf.render.suse import Suse
 
 if TYPE_CHECKING:
     from osconf.options import Options
-    from osconf.plan import View
+    from osconf.view import View
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from osconf.actions import Action, RemoveFile
 from osconf.render.base import File, Stack, Target, generated, header, listing
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 
 class Ifcfg(Stack):

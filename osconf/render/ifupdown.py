@@ -12,7 +12,7 @@ from osconf.actions import Action, WriteFile
 from osconf.render.base import File, Stack, Target, header, listing
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 _STANZA = re.compile(r"^\s*(auto|allow-hotplug|allow-auto|iface)\s+(.*)$")
 

@@ -8,7 +8,7 @@ from osconf.actions import Action, RemoveFile, Warn, WriteFile
 from osconf.render.base import File, Stack, Target, header, listing
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 _ID = re.compile(r"^(\s+)([A-Za-z0-9_.:@*-]+|\"[^\"]+\"):\s*$")
 

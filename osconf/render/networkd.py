@@ -6,7 +6,7 @@ from osconf.actions import Action, RemoveFile
 from osconf.render.base import File, Stack, Target, header, listing, with_prefix
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 
 class Networkd(Stack):
@@ -54,8 +54,30 @@ class Networkd(Stack):
                 continue
             text = view.read_text(path) or ""
             for nic in target.conf.nics:
-                keys = {f"MACAddress={nic.mac}", f"Name={target.name(nic)}"} if nic.mac else set()
-                if any(line.strip() in keys for line in text.splitlines()):
+                if nic.mac and _matches(text, nic.mac, target.name(nic)):
                     actions.append(RemoveFile(path, f"it configures {nic.name} too"))
                     break
         return actions
+
+
+def _matches(text: str, mac: str, name: str) -> bool:
+    """True when the [Match] section of a .network file matches the NIC: a
+    MACAddress= list holding its MAC (any case), or a Name= list with a glob
+    matching its name (as networkd reads them)."""
+    import fnmatch
+
+    section = ""
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line.startswith("["):
+            section = line
+            continue
+        key, equals, value = line.partition("=")
+        if section != "[Match]" or not equals:
+            continue
+        words = value.split()
+        if key.strip() == "MACAddress" and mac in (w.lower().replace("-", ":") for w in words):
+            return True
+        if key.strip() == "Name" and any(fnmatch.fnmatchcase(name, w) for w in words):
+            return True
+    return False

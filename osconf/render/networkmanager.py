@@ -1,6 +1,6 @@
 """NetworkManager keyfiles: one profile per NIC, bound by MAC address."""
 
-from typing import TYPE_CHECKING, ClassVar, Dict, List
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Set
 
 from osconf.actions import Action, RemoveFile
 from osconf.render.base import (
@@ -14,7 +14,7 @@ from osconf.render.base import (
 )
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 
 class NetworkManager(Stack):
@@ -71,12 +71,26 @@ class NetworkManager(Stack):
         for path in listing(view, cls.directory):
             if path in rendered or not view.is_file(path):
                 continue
-            text = (view.read_text(path) or "").lower()
+            values = _values(view.read_text(path) or "")
             for nic in target.conf.nics:
-                bound = (nic.mac and f"mac-address={nic.mac}" in text) or (
-                    f"interface-name={target.name(nic).lower()}" in text
+                # Exact values: interface-name=eth10 is not a profile for eth1.
+                bound = (nic.mac and nic.mac in values.get("mac-address", ())) or (
+                    target.name(nic) in values.get("interface-name", ())
                 )
                 if bound:
                     actions.append(RemoveFile(path, f"another profile for {nic.name}"))
                     break
         return actions
+
+
+def _values(text: str) -> Dict[str, Set[str]]:
+    """Every value of each key in a keyfile (any section), MACs in lower case."""
+    out: Dict[str, Set[str]] = {}
+    for line in text.split("\n"):
+        key, equals, value = line.strip().partition("=")
+        if equals:
+            key, value = key.strip(), value.strip()
+            out.setdefault(key, set()).add(
+                value.lower().replace("-", ":") if key == "mac-address" else value
+            )
+    return out

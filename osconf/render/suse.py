@@ -7,7 +7,7 @@ from osconf.actions import Action, WriteFile
 from osconf.render.base import File, Stack, Target, generated, header, listing
 
 if TYPE_CHECKING:
-    from osconf.plan import View
+    from osconf.view import View
 
 
 class Suse(Stack):

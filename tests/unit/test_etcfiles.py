@@ -62,3 +62,25 @@ def test_only_newline_ends_a_line() -> None:
     assert etcfiles.shadow_set_hash(shadow, "root", "$6$x$y", 2) == (
         "root:$6$x$y:2:0:99999:7:::\r\nbin:*:1:0:99999:7:::\x0c\n"
     )
+
+
+def test_shell_variables_are_statements_not_lines() -> None:
+    # Issue 13, item 11: multi-line quoted values broke, and HOSTNAME= inside
+    # another variable's value was "replaced".
+    from osconf.etcfiles import set_shell_variable
+
+    old = (
+        'NETCONFIG_DNS_STATIC_SERVERS="1.1.1.1\n 2.2.2.2"\n'
+        'NOTE="see\nHOSTNAME=not-a-variable\n"\n'
+        "export\tHOSTNAME=old\n"
+    )
+    assert set_shell_variable(old, "HOSTNAME", "new") == (
+        'NETCONFIG_DNS_STATIC_SERVERS="1.1.1.1\n 2.2.2.2"\n'
+        'NOTE="see\nHOSTNAME=not-a-variable\n"\n'
+        "HOSTNAME=new\n"
+    )
+    assert set_shell_variable(old, "NETCONFIG_DNS_STATIC_SERVERS", "7.7.7.7 8.8.8.8") == (
+        'NETCONFIG_DNS_STATIC_SERVERS="7.7.7.7 8.8.8.8"\n'
+        'NOTE="see\nHOSTNAME=not-a-variable\n"\n'
+        "export\tHOSTNAME=old\n"
+    )

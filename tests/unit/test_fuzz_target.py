@@ -56,11 +56,31 @@ def _kept_lines(old: bytes, new: bytes, owned: bytes) -> None:
     """Every line of `old` that osconf does not own is in `new`, in order."""
     new_lines = new.split(b"\n")
     at = 0
-    for line in old.split(b"\n"):
+    statement_owned = _sysconfig_owned(old) if owned == b"sysconfig" else set()
+    for number, line in enumerate(old.split(b"\n")):
+        if number in statement_owned:
+            continue
         if _owned(line, owned) or not line.strip(b" \t\r"):
             continue
         assert line in new_lines[at:], (line, old, new)
         at = new_lines.index(line, at) + 1
+
+
+def _sysconfig_owned(old: bytes) -> set:
+    """Line numbers of `HOSTNAME=` statements, continuation lines included
+    (a quoted value may span lines)."""
+    from osconf.etcfiles import _statements
+
+    lines = old.decode("utf-8", "surrogateescape").split("\n")
+    owned, number = set(), 0
+    for statement in _statements(lines):
+        head = statement[0].lstrip(" \t")
+        if head.startswith("export") and head[6:7] in (" ", "\t"):
+            head = head[7:].lstrip(" \t")
+        if head.startswith("HOSTNAME="):
+            owned.update(range(number, number + len(statement)))
+        number += len(statement)
+    return owned
 
 
 def _owned(line: bytes, kind: bytes) -> bool:

@@ -157,3 +157,42 @@ def test_ifupdown_source_line_must_really_read_osconfs_file(
         assert edited is None
     else:
         assert edited is not None and edited.endswith("source /etc/network/interfaces.d/*\n")
+
+
+@pytest.mark.parametrize(
+    "match,conflict",
+    [
+        ("MACAddress=00:8C:FA:5E:14:23", True),  # issue 13, item 5: upper case was missed
+        ("MACAddress=aa:bb:cc:dd:ee:ff 00:8c:fa:5e:14:23", True),  # a list
+        ("Name=eth*", True),  # a glob
+        ("Name=en* eth0", True),
+        ("Name=eth10", False),
+        ("MACAddress=00:8c:fa:5e:14:99", False),
+    ],
+)
+def test_networkd_conflicts_are_matched_as_networkd_reads_them(
+    tmp_path: Path, match: str, conflict: bool
+) -> None:
+    conf, _ = load((SAMPLES / "vpc.conf").read_bytes())
+    root = make_root(tmp_path / "root")
+    (root / "etc/systemd/network").mkdir(parents=True)
+    (root / "etc/systemd/network/05-dhcp.network").write_text(f"[Match]\n{match}\n[Network]\n")
+    plan = make_plan(conf, System(root), Options(network_stack="networkd"))
+    removed = [a.path for a in plan.actions if type(a).__name__ == "RemoveFile"]
+    assert ("/etc/systemd/network/05-dhcp.network" in removed) == conflict
+
+
+@pytest.mark.parametrize(
+    "line,conflict", [("interface-name=eth0", True), ("interface-name=eth01", False)]
+)
+def test_networkmanager_conflicts_need_the_exact_name(
+    tmp_path: Path, line: str, conflict: bool
+) -> None:
+    conf, _ = load((SAMPLES / "vpc.conf").read_bytes().replace(b"eth0_mac_addr=", b"#"))
+    root = make_root(tmp_path / "root")
+    folder = root / "etc/NetworkManager/system-connections"
+    folder.mkdir(parents=True)
+    (folder / "Wired.nmconnection").write_text(f"[connection]\nid=Wired\n{line}\n")
+    plan = make_plan(conf, System(root), Options(network_stack="networkmanager"))
+    removed = [a.path for a in plan.actions if type(a).__name__ == "RemoveFile"]
+    assert ("/etc/NetworkManager/system-connections/Wired.nmconnection" in removed) == conflict
