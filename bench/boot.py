@@ -15,7 +15,10 @@ Compares, with the same interpreter:
 Each case runs in a private mount namespace made for it: a loop disk whose
 partition 1 (ext4) is the first partition, found by the UUID recorded in
 an /etc/osconf.conf laid over /etc, and tmpfs on /run and /var/lib, so the
-host's lock and state are never touched. Instruction counts are the python
+host's lock and state are never touched. /etc/ssh has host keys and
+/var/lib/osconf their record, as on an instance that has booted before
+(without them the boot hands over to the full run, which makes the keys:
+osconf.sshkeys). Instruction counts are the python
 process's (valgrind --tool=callgrind, children not traced, bytecode already
 written); wall time is the median of --runs runs and RSS their maximum
 (GNU time's %M; the times include starting `nsenter` and `time`).
@@ -51,6 +54,8 @@ OLD = (
 SETUP = """set -e
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/lib
+mkdir -m 0700 /var/lib/osconf
+echo '{{}}' > /var/lib/osconf/ssh-host-keys.json
 mount -t overlay overlay -o lowerdir={etc}:/etc /etc
 if [ {mounted} = 1 ]; then mount {node} {mnt}; fi
 echo ready
@@ -145,6 +150,12 @@ def main():
             for etc in (etc_on, etc_off):
                 with open(os.path.join(etc, "osconf.conf"), "w") as handle:
                     handle.write(f"# written by bench/boot.py\npartition=UUID={uuid}\n")
+            for etc in (etc_on, etc_off):  # an instance's host keys, made at its first boot
+                os.makedirs(os.path.join(etc, "ssh"))
+                for kind in ("rsa", "ecdsa", "ed25519"):
+                    for suffix in ("", ".pub"):
+                        key = os.path.join(etc, "ssh", f"ssh_host_{kind}_key{suffix}")
+                        open(key, "w").close()
             os.makedirs(os.path.join(etc_off, "osconf"))
             open(os.path.join(etc_off, "osconf/disabled"), "w").close()
             # Made for each case and closed after it: a partition mounted

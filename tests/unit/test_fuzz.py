@@ -295,7 +295,8 @@ def test_conf_written_shell_style_loads_equal(
     expected_nics = (first,)
     if classic:
         second, second_keys = draw.draw(nics(1, default=True))
-        assume(second.mac != first.mac)
+        # One address per NIC: the validator refuses an address given twice.
+        assume(second.mac != first.mac and second.address != first.address)
         assignments.update(second_keys)
         expected_nics = (first, second)
     order = draw.draw(st.permutations(list(assignments)))
