@@ -103,3 +103,12 @@ def test_an_os_conf_without_a_default_route_keeps_the_previous_one() -> None:
     assert netstate.stale(previous, now) == (NicState(mac, "eth0", ("10.0.0.5/24",), ()),)
     moved = (NicState(mac, "eth0", ("10.0.0.6/24",), (Route("0.0.0.0/0", "10.0.0.254"),)),)
     assert netstate.stale(previous, moved)[0].routes == (Route("0.0.0.0/0", "10.0.0.1"),)
+
+
+def test_the_digest_leaves_out_every_password_line_the_parser_reads() -> None:
+    # Issue 13, item 15: `export<TAB>password=` was parsed as the password but kept here.
+    base = b"hostname=a\n"
+    for line in (b"password=c2VjcmV0", b"export\tpassword=c2VjcmV0", b"  export  password=x",
+                 b"\xef\xbb\xbfpassword=x"):  # fmt: skip
+        assert state.digest(base + line + b"\n") == state.digest(base), line
+    assert state.digest(base + b"passwordx=1\n") != state.digest(base)
