@@ -1,5 +1,6 @@
 """The first partition on real loop disks: found, mounted, os.conf consumed."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -157,8 +158,11 @@ def test_watch_applies_a_file_that_appears(tmp_path: Path) -> None:
     from tests.conftest import REPO
 
     root = make_root(tmp_path / "root")
+    # A label of this run's own: a disk left attached by another run (or
+    # another checkout's tests) must not be the one found.
+    label = f"OSCW{os.getpid()}"
     with LoopDisk(tmp_path) as disk:
-        disk.mkfs(1, "ext4", "OSCWATCH")
+        disk.mkfs(1, "ext4", label)
         disk.put(1, "aliyun_custom_image", None)
         watcher = subprocess.Popen(
             [
@@ -172,7 +176,7 @@ def test_watch_applies_a_file_that_appears(tmp_path: Path) -> None:
                 "--interval",
                 "0.3",
                 "--partition",
-                "LABEL=OSCWATCH",
+                f"LABEL={label}",
             ],
             cwd=REPO,
             stderr=subprocess.PIPE,
