@@ -49,19 +49,29 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def ipv4_int(address: str) -> int:
+    """'10.0.0.1' -> 167772161 (the address already validated as dotted IPv4)."""
+    a, b, c, d = (int(o) for o in address.split("."))
+    return (a << 24) | (b << 16) | (c << 8) | d
+
+
+def ipv4_str(value: int) -> str:
+    """167772161 -> '10.0.0.1'."""
+    return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+
+
+def prefix_mask(prefixlen: int) -> int:
+    """24 -> 0xFFFFFF00."""
+    return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
+
+
 def prefix_to_netmask(prefixlen: int) -> str:
     """24 -> '255.255.255.0'."""
-    bits = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
-    return ".".join(str((bits >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+    return ipv4_str(prefix_mask(prefixlen))
 
 
 def _network_of(address: str, prefixlen: int) -> str:
-    octets = [int(o) for o in address.split(".")]
-    value = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
-    mask = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
-    net = value & mask
-    dotted = ".".join(str((net >> shift) & 0xFF) for shift in (24, 16, 8, 0))
-    return f"{dotted}/{prefixlen}"
+    return f"{ipv4_str(ipv4_int(address) & prefix_mask(prefixlen))}/{prefixlen}"
 
 
 @dataclass(frozen=True)
