@@ -1,6 +1,5 @@
 """netplan: one YAML file for all os.conf NICs, matched by MAC address."""
 
-import json
 import re
 from typing import TYPE_CHECKING, ClassVar, Dict, List, Set
 
@@ -15,6 +14,8 @@ _ID = re.compile(r"^(\s+)([A-Za-z0-9_.:@*-]+|\"[^\"]+\"):\s*$")
 
 def _q(value: str) -> str:
     # JSON strings are valid YAML flow scalars: no quoting surprises.
+    import json  # only where a netplan file is rendered
+
     return json.dumps(value)
 
 
