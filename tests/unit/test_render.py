@@ -179,8 +179,8 @@ def test_networkd_conflicts_are_matched_as_networkd_reads_them(
     (root / "etc/systemd/network").mkdir(parents=True)
     (root / "etc/systemd/network/05-dhcp.network").write_text(f"[Match]\n{match}\n[Network]\n")
     plan = make_plan(conf, System(root), Options(network_stack="networkd"))
-    removed = [a.path for a in plan.actions if type(a).__name__ == "RemoveFile"]
-    assert ("/etc/systemd/network/05-dhcp.network" in removed) == conflict
+    changed = [a.path for a in plan.actions if type(a).__name__ in ("RemoveFile", "WriteFile")]
+    assert ("/etc/systemd/network/05-dhcp.network" in changed) == conflict
 
 
 @pytest.mark.parametrize(

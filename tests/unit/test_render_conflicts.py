@@ -271,3 +271,45 @@ def test_netplan_osconfs_file_of_before_is_replaced(tmp_path: Path) -> None:
     assert _removed(described, "/etc/netplan/90-osconf.yaml")
     assert "/etc/netplan/0-osconf.yaml" in writes
     assert not [d for d in described if "91-mine" in d]
+
+
+# ---------------------------------------------------------------- networkd
+
+NETWORKD = "etc/systemd/network/05-dhcp.network"
+
+
+@pytest.mark.parametrize(
+    "match,edited",
+    [
+        # Taken by globs that take other NICs too: refuse osconf's NIC only.
+        ("Name=eth* en*\n", "Name=eth* en*\nName=!eth0\nName=!eth1\n"),
+        ("Name=!eth9\n", "Name=!eth9\nName=!eth0\nName=!eth1\n"),
+        ("MACAddress=00:8C:FA:5E:14:23 aa:bb:cc:dd:ee:ff\n", "MACAddress=aa:bb:cc:dd:ee:ff\n"),
+        # osconf's NICs are all it takes: removed.
+        ("MACAddress=00:8c:fa:5e:14:23\n", None),
+        ("Name=eth1 eth0\n", None),
+    ],
+)
+def test_networkd_file_taking_other_nics_too_is_edited(
+    tmp_path: Path, match: str, edited: Optional[str]
+) -> None:
+    text = f"[Match]\n{match}\n[Network]\nDHCP=yes\n"
+    described, writes = _plan(tmp_path, "networkd", {NETWORKD: text})
+    if edited is None:
+        assert _removed(described, f"/{NETWORKD}")
+    else:
+        assert writes[f"/{NETWORKD}"] == f"[Match]\n{edited}\n[Network]\nDHCP=yes\n"
+
+
+def test_networkd_conflict_of_a_nic_without_mac_is_found(tmp_path: Path) -> None:
+    conf, _ = load((SAMPLES / "vpc.conf").read_bytes().replace(b"eth0_mac_addr=", b"#"))
+    root = make_root(tmp_path / "root", {NETWORKD: "[Match]\nName=eth0\n[Network]\nDHCP=yes\n"})
+    plan = make_plan(conf, System(root), Options(network_stack="networkd"))
+    assert _removed(list(plan.describe()), f"/{NETWORKD}")
+
+
+@pytest.mark.parametrize("line", ["interface-name=eth10", "mac-address=00:8C:FA:5E:14:99"])
+def test_networkmanager_profile_of_another_nic_stays(tmp_path: Path, line: str) -> None:
+    folder = "etc/NetworkManager/system-connections"
+    described, _ = _plan(tmp_path, "networkmanager", {f"{folder}/a.nmconnection": line + "\n"})
+    assert not [d for d in described if "a.nmconnection" in d]
