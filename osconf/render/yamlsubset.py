@@ -6,7 +6,7 @@ knows what every line means. It reads block mappings and sequences, plain
 and quoted one-line scalars and one-line flow collections (`[a, b]`,
 `{k: v}`), and raises `Unsure` on everything else: anchors, aliases, tags,
 block scalars, multi-line scalars or flow collections, several documents,
-directives, complex keys, tabs in indentation, duplicate keys.
+directives, complex keys, tabs, duplicate keys.
 
 Scalars stay strings (`true`, `2` and `null` are not interpreted): netplan
 conflicts only need names, MACs and the structure.
@@ -46,7 +46,11 @@ class _Token:
     start: int = 0  # column where `text` starts
 
 
-_INDICATORS = "&*!|>%@`"
+def _plain_start(text: str) -> bool:
+    """Whether YAML lets a plain scalar start like `text` (`-1` yes, `- x` no)."""
+    if text[:1] in "-?:":
+        return text[1:2] not in ("", " ")
+    return text[:1] not in ",[]{}#&*!|>'\"%@`"
 
 
 def parse(text: str) -> Mapping:
@@ -82,20 +86,22 @@ def _strip_comment(raw: str, number: int) -> str:
         elif char in "'\"" and before in " \t[{,":
             quote = char
         elif char == "#" and before in " \t":
-            return raw[:index].rstrip()
+            return raw[:index]
         index += 1
     if quote:
         raise Unsure(f"line {number + 1}: a quoted scalar over several lines")
-    return raw.rstrip()
+    return raw
 
 
 def _tokens(number: int, raw: str) -> List[_Token]:
     line = _strip_comment(raw.rstrip("\r"), number)
+    if "\t" in line:
+        # Tabs are never indentation in YAML and rarely anything else here.
+        raise Unsure(f"line {number + 1}: a tab")
+    line = line.rstrip(" ")
     content = line.lstrip(" ")
     if not content:
         return []
-    if content[0] == "\t" or "\t" in line[: len(line) - len(content)]:
-        raise Unsure(f"line {number + 1}: a tab in the indentation")
     column = len(line) - len(content)
     if column == 0 and content.startswith(("---", "...", "%")):
         raise Unsure(f"line {number + 1}: document markers or directives")
@@ -128,7 +134,7 @@ def _key_end(content: str) -> int:
         if close < 0:
             return -1
         return close if content[close : close + 1] == ":" else -1
-    if content[:1] in "[{?" or content[:2] == ": ":
+    if not _plain_start(content):
         return -1
     index = content.find(": ")
     if index < 0 and content.endswith(":"):
@@ -169,7 +175,7 @@ def _scalar(text: str, number: int) -> Value:
         if _quoted_end(text, 0) != len(text):
             raise Unsure(f"line {number + 1}: text after a quoted scalar")
         return _unquote(text, number)
-    if text[0] in _INDICATORS or text[:2] in ("? ", "- ") or ": " in text or text == "-":
+    if not _plain_start(text) or ": " in text or text.endswith(":"):
         raise Unsure(f"line {number + 1}: {text[:20]!r} is not a plain scalar osconf reads")
     return text
 
@@ -264,7 +270,7 @@ class _Flow:
             value = _unquote(self.text[self.pos : end], self.number)
             self.pos = end
             return value
-        if char in _INDICATORS or char in "[]{},?#":
+        if not _plain_start(self.text[self.pos :]) or char in "?:-":
             raise self.fail(f"{char!r}")
         start = self.pos
         while self.pos < len(self.text):

@@ -6,15 +6,20 @@ a file osconf cannot read with certainty is left alone and the run says so
 (a failed part: os.conf is kept, the outcome is partial).
 """
 
+import json
+import subprocess
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from osconf.plan import Options, make_plan
 from osconf.system import System
 from osconf.validate import load
 from tests.conftest import SAMPLES, make_root
+from tests.helpers.tools import IN_CI
 
 CLASSIC, _ = load((SAMPLES / "classic.conf").read_bytes())  # eth0 ...:23, eth1 ...:24
 MAC0 = "00:8c:fa:5e:14:23"
@@ -313,3 +318,108 @@ def test_networkmanager_profile_of_another_nic_stays(tmp_path: Path, line: str) 
     folder = "etc/NetworkManager/system-connections"
     described, _ = _plan(tmp_path, "networkmanager", {f"{folder}/a.nmconnection": line + "\n"})
     assert not [d for d in described if "a.nmconnection" in d]
+
+
+# ---------------------------------------------------------------- any input
+
+_PIECES = [
+    "network:", "ethernets:", "vlans:", "bonds:", "eth0:", "eth5:", "match:", "link: eth0",
+    "macaddress: 00:8c:fa:5e:14:23", "name: eth*", "interfaces: [eth0, eth5]", "- ", "  ",
+    "    ", "{", "}", "[", "]", ",", ":", "'", '"', "#", "&a", "*a", "!!str", "|", "\t", "\\",
+    "dhcp4: true", "x", "\n", "\n  ", "\n    ", "---", "?", "set-name: eth0", "a: 'it''s'",
+    'k: "q\\"x"', "k: [a, {b: c}]", "k: {a: [1, 2]}", "2001:db8::1/64", " # c",
+]  # fmt: skip
+
+# PyYAML (Debian's python3-yaml, which netplan.io depends on) is the oracle:
+# whatever osconf's reader accepts, a real YAML parser must read the same.
+_ORACLE = """
+import json, sys, yaml
+for line in sys.stdin:
+    try:
+        out = {"ok": yaml.safe_load(json.loads(line))}
+    except yaml.YAMLError as err:
+        out = {"error": str(err)}
+    print(json.dumps(out, default=str), flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def pyyaml() -> Iterator["subprocess.Popen[str]"]:
+    # Debian's interpreter, whatever runs the tests (a pyenv Python has no yaml).
+    found = subprocess.run(["/usr/bin/python3", "-c", "import yaml"], stderr=subprocess.PIPE)
+    if found.returncode != 0:
+        message = "/usr/bin/python3 cannot import yaml (Debian package python3-yaml)"
+        if IN_CI:
+            pytest.fail(message + "; tools/test.sh should have installed it")
+        pytest.skip(message)
+    oracle = subprocess.Popen(
+        ["/usr/bin/python3", "-c", _ORACLE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+    )
+    yield oracle
+    assert oracle.stdin is not None
+    oracle.stdin.close()
+    oracle.wait(timeout=60)
+
+
+def _plain(value: object) -> object:
+    from osconf.render.yamlsubset import Entry
+
+    if isinstance(value, Entry):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _same(ours: object, theirs: object) -> bool:
+    """Equal, where YAML 1.1 typed a scalar osconf keeps as text (true, 2, ~)."""
+    if isinstance(ours, dict):
+        return (
+            isinstance(theirs, dict)
+            and sorted(map(str, ours)) == sorted(map(str, theirs))
+            and all(_same(ours[k], v) for k, v in ((str(k), v) for k, v in theirs.items()))
+        )
+    if isinstance(ours, list):
+        return (
+            isinstance(theirs, list)
+            and len(ours) == len(theirs)
+            and all(_same(a, b) for a, b in zip(ours, theirs))
+        )
+    if isinstance(theirs, str) or ours is None:
+        return ours == theirs or (ours is None and theirs is None)
+    return not isinstance(theirs, (dict, list))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_netplan_reader_agrees_with_pyyaml_and_never_fails(
+    pyyaml: "subprocess.Popen[str]", text: str
+) -> None:
+    from osconf.render.base import Target
+    from osconf.render.netplan_conflicts import resolve
+    from osconf.render.yamlsubset import Unsure, parse
+
+    try:
+        tree = parse(text)
+    except Unsure:
+        tree = None
+    if tree is not None:
+        assert pyyaml.stdin is not None and pyyaml.stdout is not None
+        pyyaml.stdin.write(json.dumps(text) + "\n")
+        pyyaml.stdin.flush()
+        answer = json.loads(pyyaml.stdout.readline())
+        assert "ok" in answer, answer
+        assert _same(_plain(tree), answer["ok"] if answer["ok"] is not None else {}), answer
+    target = Target(CLASSIC, {})
+    for action in resolve(target, {"/etc/netplan/50-a.yaml": text}, "0-osconf.yaml"):
+        edited = getattr(action, "content", None)
+        if edited is not None:
+            # What osconf writes reads back, and no longer defines eth0 or eth1.
+            again = resolve(target, {"/etc/netplan/50-a.yaml": edited}, "0-osconf.yaml")
+            assert not [a for a in again if type(a).__name__ == "RemoveFile"]
+            assert not [a for a in again if "take out" in a.describe()]
