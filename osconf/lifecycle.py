@@ -138,7 +138,7 @@ class locked:
     """An exclusive flock: one osconf at a time (boot service, watcher, manual).
 
     `with locked(path, timeout):` waits up to `timeout` seconds, then raises
-    BusyError. (A class rather than a contextlib generator: the boot path
+    BusyError; LockError (exit 6 as well) when the file cannot be created. (A class rather than a contextlib generator: the boot path
     does not load contextlib.)
     """
 
@@ -148,8 +148,15 @@ class locked:
         self.fd = -1
 
     def __enter__(self) -> None:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
+            self.fd = os.open(
+                self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+            )
+        except OSError as err:
+            from osconf.errors import LockError
+
+            raise LockError(f"cannot take the lock {self.path}: {err.strerror}") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:

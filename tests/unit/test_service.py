@@ -250,3 +250,16 @@ def test_a_linked_folder_is_left_to_the_full_pipeline(tmp_path: Path) -> None:
     with pytest.raises(LocateError, match="not a directory on the partition"):
         service.nothing_to_do(settings(tmp_path, host), str(tmp_path / "root"))
     assert not (tmp_path / "root/var/lib/osconf/state.json").exists()
+
+
+def test_a_lock_that_cannot_be_created_is_a_lock_error(tmp_path: Path) -> None:
+    from osconf.errors import ExitCode, LockError
+
+    (tmp_path / "file").write_text("")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "link")
+    for path in (tmp_path / "file/osconf.lock", tmp_path / "link"):
+        with pytest.raises(LockError, match="cannot take the lock") as caught:
+            with lifecycle.locked(str(path), 0.1):
+                pass
+        assert caught.value.exit_code == ExitCode.BUSY
+    assert not (tmp_path / "elsewhere").exists(), "a link in the lock's place is not followed"
