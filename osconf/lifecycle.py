@@ -138,8 +138,9 @@ class locked:
     """An exclusive flock: one osconf at a time (boot service, watcher, manual).
 
     `with locked(path, timeout):` waits up to `timeout` seconds, then raises
-    BusyError; LockError (exit 6 as well) when the file cannot be created. (A class rather than a contextlib generator: the boot path
-    does not load contextlib.)
+    BusyError; LockError (exit 6 as well) when the file cannot be created.
+    (A class rather than a contextlib generator: the boot path does not
+    load contextlib.)
     """
 
     def __init__(self, path: str, timeout: float) -> None:

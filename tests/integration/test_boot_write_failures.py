@@ -88,7 +88,7 @@ def _assert_clean(result: Dict[str, str]) -> None:
     assert result["mounts"].strip() in ("", "0"), "no private mount left behind"
 
 
-@pytest.mark.parametrize("mode", ["full", "read-only", "directory"])
+@pytest.mark.parametrize("mode", ["full", "read-only"])
 def test_a_boot_whose_record_cannot_be_written_still_ends_as_its_run(
     tmp_path: Path, mode: str
 ) -> None:
@@ -97,10 +97,20 @@ def test_a_boot_whose_record_cannot_be_written_still_ends_as_its_run(
     # No os.conf: nothing to do, the run's own code; the record's failure is said.
     assert int(result["rc"]) == ExitCode.OK, result
     assert "cannot record the run in /var/lib/osconf/state.json" in result["err"], result
-    expected = {"full": "No space left on device", "read-only": "Read-only file system",
-                "directory": "state.json"}[mode]  # fmt: skip
+    expected = {"full": "No space left on device", "read-only": "Read-only file system"}[mode]
     assert expected in result["err"], result
     assert not [n for n in result["listing"].split() if n.endswith(".tmp")], result
+
+
+def test_a_directory_in_the_records_place_is_moved_aside_and_the_run_recorded(
+    tmp_path: Path,
+) -> None:
+    result = _boot(tmp_path, "directory")
+    _assert_clean(result)
+    assert int(result["rc"]) == ExitCode.OK, result
+    assert "/var/lib/osconf/state.json is damaged: moved aside to" in result["err"], result
+    names = result["listing"].split()
+    assert "state.json" in names and [n for n in names if n.startswith("state.json.damaged-")]
 
 
 def test_a_lock_that_cannot_be_created_is_exit_6(tmp_path: Path) -> None:
