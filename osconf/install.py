@@ -14,7 +14,7 @@ UUID is recorded in /etc/osconf.conf when osconf can tell which it is, and
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from osconf.errors import ApplyError, LocateError
 
@@ -48,6 +48,9 @@ SYSV_TOOLS = (
 # Default-Start: S): osconf must start there too to come before it.
 RCS_DIR = "/etc/rcS.d"
 CONFIG_FILE = "/etc/osconf.conf"
+# Where the .deb (/lib) and the .rpm (/usr/lib) put the units.
+PACKAGED_UNIT_DIRS = ("/lib/systemd/system", "/usr/lib/systemd/system")
+DPKG_LIST = "/var/lib/dpkg/info/osconf.list"
 EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "/bin/osconf")
 
 
@@ -132,10 +135,11 @@ def _run_in_image(system: "System", argv: List[str]) -> None:
         raise ApplyError([f"{' '.join(argv)} exited {result.returncode}: {detail}"])
 
 
-def _install_sysv(system: "System", command: List[str]) -> str:
+def _install_sysv(system: "System", command: List[str], packaged: bool = False) -> str:
     rcs = system.exists(RCS_DIR) and not system.is_file(RCS_DIR)
-    text = (asset_dir("initscripts") / "osconf").read_text()
-    system.write_file(INITSCRIPT, _with_command(text, command, "S" if rcs else None), 0o755)
+    if not packaged:  # the package's own script (a conffile) is left as it is
+        text = (asset_dir("initscripts") / "osconf").read_text()
+        system.write_file(INITSCRIPT, _with_command(text, command, "S" if rcs else None), 0o755)
     tool = _sysv_tool(system)
     if tool is None:
         for rc in _rc_dirs(system):
@@ -147,28 +151,61 @@ def _install_sysv(system: "System", command: List[str]) -> str:
     return f"installed {INITSCRIPT}, registered with {path} ({where}, before the network and sshd)"
 
 
+def packaged_unit(system: "System", unit: str) -> Optional[str]:
+    """Where the .deb/.rpm put `unit` in the image, None when it did not.
+    Only packages install there; `install` never writes those directories."""
+    for folder in PACKAGED_UNIT_DIRS:
+        if system.is_file(f"{folder}/{unit}"):
+            return f"{folder}/{unit}"
+    return None
+
+
+def packaged_files(system: "System") -> "Set[str]":
+    """The files the image's dpkg lists for the osconf package (none for a
+    wheel; rpm's database is not read: its units are found by their
+    directory, `packaged_unit`)."""
+    try:
+        text = system.read_text(DPKG_LIST) or ""
+    except (OSError, ValueError) as err:
+        log.warning("cannot read %s: %s", DPKG_LIST, err)
+        text = ""
+    return {line for line in text.splitlines() if line.startswith("/")}
+
+
 def install(system: "System", partition: Optional[str], watch: bool = False) -> List[str]:
     """Installs and enables the boot hooks; returns what it did, line by line.
 
     The watcher is installed only when asked (`watch`); installing without
-    it removes one a previous install enabled.
+    it removes one a previous install enabled. A unit the package already
+    put into the image is only enabled: a copy in /etc/systemd/system would
+    shadow the package's own, upgrades included (one an earlier `install`
+    left there is removed, with a backup); likewise a packaged SysV script
+    is only registered.
     """
     done: List[str] = []
     command = executable(system)
     if has_systemd(system):
         source = asset_dir("units")
         for unit in UNITS:
+            own = f"{UNIT_DIR}/{unit}"
             if unit == WATCH_UNIT and not watch:
-                for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
+                for path in (f"{WANTS}/{unit}", own):
                     if system.remove_file(path):
                         done.append(f"removed {path} (no --watch)")
                 continue
+            packaged = packaged_unit(system, unit)
+            if packaged is not None:
+                if system.remove_file(own):
+                    done.append(f"removed {own}: it shadowed the packaged {packaged}")
+                _symlink(system, f"{WANTS}/{unit}", packaged)
+                done.append(f"enabled {packaged} (from the package; multi-user.target)")
+                continue
             text = _with_command((source / unit).read_text(), command)
-            system.write_file(f"{UNIT_DIR}/{unit}", text, 0o644)
-            _symlink(system, f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}")
-            done.append(f"enabled {UNIT_DIR}/{unit} (multi-user.target)")
+            system.write_file(own, text, 0o644)
+            _symlink(system, f"{WANTS}/{unit}", own)
+            done.append(f"enabled {own} (multi-user.target)")
     else:
-        done.append(_install_sysv(system, command))
+        done.append(_install_sysv(system, command, INITSCRIPT in packaged_files(system)))
         if watch:
             done.append("not installed: the watcher (it needs systemd)")
     current = system.read_text(CONFIG_FILE)
@@ -196,11 +233,15 @@ def with_partition(text: str, partition: str) -> str:
 
 
 def uninstall(system: "System") -> List[str]:
+    """Removes what `install` added: the enabling links and osconf's own
+    copies; the files of an installed package (its units, SysV script and
+    /etc/osconf.conf) stay -- the package manager removes those."""
     done: List[str] = []
     for unit in UNITS:
         for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
             if system.remove_file(path):
                 done.append(f"removed {path}")
+    packaged = packaged_files(system)
     tool = _sysv_tool(system) if system.is_file(INITSCRIPT) else None
     if tool is not None:
         path, _, remove = tool
@@ -210,7 +251,9 @@ def uninstall(system: "System") -> List[str]:
         if system.remove_file(f"{rc}/{RC_LINK}"):
             done.append(f"removed {rc}/{RC_LINK}")
     for path in (INITSCRIPT, CONFIG_FILE):
-        if system.remove_file(path):
+        if path in packaged:
+            done.append(f"kept {path} (the osconf package's)")
+        elif system.remove_file(path):
             done.append(f"removed {path}")
     return done
 
