@@ -13,6 +13,10 @@ from osconf.render.base import File, Stack, Target, generated, header, listing
 if TYPE_CHECKING:
     from osconf.view import View
 
+# Backup names that initscripts (is_ignored_file) and NetworkManager's
+# ifcfg-rh plugin skip: not definitions of anything.
+IGNORED = ("~", ".bak", ".orig", ".rpmnew", ".rpmorig", ".rpmsave", ".augnew", ".augtmp")
+
 
 class Ifcfg(Stack):
     name = "ifcfg"
@@ -81,10 +85,13 @@ class Ifcfg(Stack):
             base = path.rsplit("/", 1)[1]
             if path in rendered or not base.startswith("ifcfg-") or base == "ifcfg-lo":
                 continue
+            if base.endswith(IGNORED):
+                continue  # initscripts and NetworkManager never read it
             text = view.read_text(path) or ""
             values = _values(text)
             for nic in target.conf.nics:
-                same_mac = nic.mac is not None and values.get("HWADDR", "").lower() == nic.mac
+                hwaddr = values.get("HWADDR", "").lower().replace("-", ":")
+                same_mac = nic.mac is not None and hwaddr == nic.mac
                 same_name = values.get("DEVICE", base[len("ifcfg-") :]) == target.name(nic)
                 if same_mac or same_name:
                     actions.append(RemoveFile(path, f"another definition of {nic.name}"))

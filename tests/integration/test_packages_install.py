@@ -6,6 +6,8 @@ without /proc, as in an image build:
 
 * the wheel, with the image's own pip (dependencies from Debian's
   packages, by the image's apt), then `osconf install`;
+* the wheel into a venv (`python3 -m venv`), then the venv's `osconf
+  install`: the boot unit runs the venv's interpreter;
 * the .deb, with the image's apt (which fetches the dependencies).
 
 Each must leave an enabled boot service (multi-user.target.wants links /
@@ -15,6 +17,7 @@ builders set up.
 """
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -159,6 +162,39 @@ def test_wheel_by_the_images_pip_then_osconf_install(kind: str, tmp_path: Path) 
         assert "OSCONF=/usr/local/bin/osconf\n" in script
     # The installed copy runs in the image, with the image's libraries.
     _ok(_chroot(image, "osconf", "validate", "--help"))
+
+
+def test_wheel_into_a_venv_then_osconf_install(tmp_path: Path) -> None:
+    """A venv install: its osconf.service runs the venv's interpreter, which
+    imports osconf (the distribution's /usr/bin/python3 cannot)."""
+    image = _image("systemd", tmp_path)
+    wheel = packages.build_wheel(image / "tmp")
+    venv = "/opt/osconf/venv"
+    # The dependencies from Debian, seen through --system-site-packages; osconf
+    # itself only in the venv.
+    _apt_install(image, "python3-venv", "python3-netaddr", "python3-pyroute2")
+    _ok(_chroot(image, "python3", "-m", "venv", "--system-site-packages", venv))
+    _ok(_chroot(image, f"{venv}/bin/pip", "install", "-q", "--no-index", f"/tmp/{wheel.name}"))
+    result = _chroot(image, f"{venv}/bin/osconf", "install")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"runs as: {venv}/bin/osconf" in result.stdout
+    _assert_enabled_not_started(image, "systemd")
+    unit = (image / "etc/systemd/system" / BOOT_UNIT).read_text()
+    exec_start = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    argv = shlex.split(exec_start[len("ExecStart=") :])
+    assert argv == [f"{venv}/bin/python3", "-I", "-c", "import osconf.service as s; s.boot()"]
+    assert _chroot(image, "/usr/bin/python3", "-I", "-c", "import osconf").returncode != 0
+    # The unit's own command line, run in the image: the boot entry point
+    # starts, reads the switches and stops there (disabled: touches nothing).
+    (image / "etc/osconf").mkdir()
+    (image / "etc/osconf/disabled").write_text("")
+    boot = _chroot(image, *argv)
+    assert boot.returncode == 0, boot.stdout + boot.stderr
+    assert "osconf is disabled" in boot.stdout + boot.stderr
+    watch = _chroot(image, f"{venv}/bin/osconf", "install", "--watch")
+    assert watch.returncode == 0, watch.stderr
+    watch_unit = (image / "etc/systemd/system" / WATCH_UNIT).read_text()
+    assert f"\nExecStart={venv}/bin/osconf watch\n" in watch_unit
 
 
 @pytest.mark.parametrize("kind", sorted(TREES))
