@@ -423,3 +423,38 @@ def test_netplan_reader_agrees_with_pyyaml_and_never_fails(
             again = resolve(target, {"/etc/netplan/50-a.yaml": edited}, "0-osconf.yaml")
             assert not [a for a in again if type(a).__name__ == "RemoveFile"]
             assert not [a for a in again if "take out" in a.describe()]
+
+
+@pytest.mark.parametrize("name", ["ifcfg-eth0", "ifcfg-System_eth0"])
+def test_ifcfg_ipv6_settings_of_the_nic_go_on_in_osconfs_file(tmp_path: Path, name: str) -> None:
+    folder = "etc/sysconfig/network-scripts"
+    image = (
+        "DEVICE=eth0\nBOOTPROTO=dhcp\nIPV6INIT=yes\nIPV6ADDR='2001:db8::5/64'\n"
+        "IPV6_DEFAULTGW=2001:db8::1\nDHCPV6C=no\n"
+    )
+    described, writes = _plan(tmp_path, "ifcfg", {f"{folder}/{name}": image})
+    written = writes[f"/{folder}/ifcfg-eth0"]
+    assert "BOOTPROTO=none\n" in written and "IPADDR=10.171.254.123\n" in written
+    assert "dhcp" not in written and "IPV6INIT=no" not in written
+    assert written.endswith(
+        "IPV6INIT=yes\nIPV6ADDR='2001:db8::5/64'\nIPV6_DEFAULTGW=2001:db8::1\nDHCPV6C=no\n"
+    )
+    assert _removed(described, f"/{folder}/{name}") == (name != "ifcfg-eth0")
+    # What initscripts does with it: a clean shell sources it.
+    shell = "set -eu; . /dev/stdin; echo $BOOTPROTO $IPADDR $IPV6INIT $IPV6ADDR"
+    read = subprocess.run(
+        ["env", "-i", "bash", "-c", shell],
+        input=written,
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+        check=True,
+    )
+    assert read.stdout.split() == ["none", "10.171.254.123", "yes", "2001:db8::5/64"]
+    # Applied again over its own file, osconf writes the same.
+    root = tmp_path / "root"
+    (root / folder / "ifcfg-eth0").write_text(written)
+    if name != "ifcfg-eth0":
+        (root / folder / name).unlink()
+    again = make_plan(CLASSIC, System(root), Options(network_stack="ifcfg"))
+    contents = {a.path: a.content for a in again.actions if type(a).__name__ == "WriteFile"}
+    assert contents[f"/{folder}/ifcfg-eth0"] == written
