@@ -210,6 +210,27 @@ def test_deb_by_the_images_apt(kind: str, tmp_path: Path) -> None:
     status = _ok(_chroot(image, "dpkg-query", "-W", "-f", "${Status}", "python3-pyroute2"))
     assert status == "install ok installed"
     _ok(_chroot(image, "osconf", "validate", "--help"))
+    # `osconf install` after the package (as image recipes do) only enables
+    # the package's unit: a copy in /etc/systemd/system would shadow it on
+    # every upgrade. The packaged SysV script (a conffile) is left as it is.
+    script = (image / "etc/init.d/osconf").read_bytes()
+    said = _ok(_chroot(image, "osconf", "install"))
+    assert not (image / "etc/systemd/system/osconf.service").exists(), said
+    assert (image / "etc/init.d/osconf").read_bytes() == script
+    _assert_enabled_not_started(image, kind)
+    if kind == "systemd":
+        assert "enabled /lib/systemd/system/osconf.service (from the package" in said, said
+        link = image / "etc/systemd/system/multi-user.target.wants" / BOOT_UNIT
+        assert os.readlink(link) == "/lib/systemd/system/osconf.service"
+    assert _ok(_chroot(image, "dpkg", "--verify", "osconf")) == ""
+    # uninstall disables, and leaves the package's files to the package manager.
+    said = _ok(_chroot(image, "osconf", "uninstall"))
+    assert "kept /etc/init.d/osconf (the osconf package's)" in said, said
+    assert _ok(_chroot(image, "dpkg", "--verify", "osconf")) == ""
+    if kind == "systemd":
+        assert _is_enabled(image, BOOT_UNIT) == "disabled"
+    _ok(_chroot(image, "osconf", "install"))
+    _assert_enabled_not_started(image, kind)
     # Purging takes the registration with it.
     _ok(_chroot(image, "dpkg", "--purge", "osconf"))
     assert not list((image / "etc").rglob("*osconf*"))
