@@ -36,7 +36,8 @@ MEANINGS: Dict[int, str] = {
     ExitCode.NOT_FOUND: "not found: the first partition, os.conf, or the file given",
     ExitCode.APPLY_FAILED: "applying failed in part: what could be applied was, the failures "
     "were printed, os.conf is kept",
-    ExitCode.BUSY: "another osconf run holds the lock",
+    ExitCode.BUSY: "another osconf run holds the lock, or the lock file cannot be created "
+    "(read-only run-time directory): nothing was done",
     ExitCode.UNSUPPORTED: "the target's network stack could not be determined",
     ExitCode.LAST_RUN_ERROR: "the last run stopped on an error before applying anything "
     "(partition not found, lock busy, unknown stack, ...)",
@@ -102,6 +103,13 @@ class BusyError(OsconfError):
     """Another osconf process holds the lock."""
 
     exit_code = ExitCode.BUSY
+
+
+class LockError(BusyError):
+    """The lock cannot be taken at all: its file cannot be created or opened
+    (a read-only or missing run-time directory). The same code as a busy
+    lock -- osconf did not run, nothing was changed -- and the message says
+    which."""
 
 
 class UnsupportedError(OsconfError):

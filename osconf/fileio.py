@@ -10,7 +10,12 @@ be read whole.
 import errno
 import os
 import stat
-from typing import List, Optional, Tuple
+
+# No `typing` at run time: the boot path (osconf.service) reads through this
+# module and loads nothing it can do without.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Sequence, Tuple
 
 
 class NotRegularFileError(OSError):
@@ -38,7 +43,7 @@ def not_regular(st: os.stat_result, shown: str) -> OSError:
     return NotRegularFileError(errno.EINVAL, f"is {kind(st.st_mode)}, not a regular file", shown)
 
 
-def open_regular(dirfd: int, name: str, shown: str) -> Optional[Tuple[int, os.stat_result]]:
+def open_regular(dirfd: int, name: str, shown: str) -> "Optional[Tuple[int, os.stat_result]]":
     """Opens `name` in `dirfd` for reading if it is a regular file: never a
     link (O_NOFOLLOW), never blocking (O_NONBLOCK: a FIFO planted there
     cannot hang osconf), checked again with fstat after opening. None when
@@ -80,3 +85,49 @@ def read_bounded(fd: int, limit: int, shown: str) -> bytes:
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit} bytes", shown)
     return data
+
+
+def open_directory(root: str, parts: "Sequence[str]", make: "Optional[int]" = None) -> int:
+    """A descriptor of the directory `parts` below `root`, opened one
+    component at a time with O_NOFOLLOW: a link on the way is an OSError
+    (ELOOP or ENOTDIR), never followed. `make`: the mode for components
+    that are missing (the last one; those above it get 0755); None: a
+    missing one is FileNotFoundError. For paths below the running system's
+    root that need no `System` (the boot path)."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for index, part in enumerate(parts):
+            if not part or part in (".", "..") or "/" in part:
+                raise ValueError(f"not a single path component: {part!r}")
+            try:
+                below = os.open(part, flags, dir_fd=fd)
+            except FileNotFoundError:
+                if make is None:
+                    raise
+                os.mkdir(part, make if index == len(parts) - 1 else 0o755, dir_fd=fd)
+                below = os.open(part, flags, dir_fd=fd)
+            os.close(fd)
+            fd = below
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_host_file(path: str, limit: int) -> "Optional[bytes]":
+    """A file of the running system (links followed: its root is "/"),
+    read as osconf reads any: regular files only, never blocking (a FIFO
+    there is an OSError at once), at most `limit` bytes (more is EFBIG).
+    None when absent."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except FileNotFoundError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(st, path)
+        return read_bounded(fd, limit, path)
+    finally:
+        os.close(fd)

@@ -13,8 +13,10 @@ UUID is recorded in /etc/osconf.conf when osconf can tell which it is, and
 
 import logging
 import os
+import re
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from osconf.errors import ApplyError, LocateError
 
@@ -48,7 +50,15 @@ SYSV_TOOLS = (
 # Default-Start: S): osconf must start there too to come before it.
 RCS_DIR = "/etc/rcS.d"
 CONFIG_FILE = "/etc/osconf.conf"
+# Where the .deb (/lib) and the .rpm (/usr/lib) put the units.
+PACKAGED_UNIT_DIRS = ("/lib/systemd/system", "/usr/lib/systemd/system")
+DPKG_LIST = "/var/lib/dpkg/info/osconf.list"
 EXECUTABLES = ("/usr/bin/osconf", "/usr/local/bin/osconf", "/usr/sbin/osconf", "/bin/osconf")
+# What the shipped unit and SysV script run the boot with (Debian's python3),
+# and RHEL 8's interpreter for system tools (often no /usr/bin/python3 there).
+DEFAULT_PYTHON = "/usr/bin/python3"
+PLATFORM_PYTHON = "/usr/libexec/platform-python"
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9._+/-]+\Z")
 
 
 def asset_dir(kind: str) -> Path:
@@ -78,18 +88,68 @@ def has_systemd(system: "System") -> bool:
     )
 
 
-def executable(system: "System") -> List[str]:
-    """The command that runs osconf inside the target."""
-    for path in EXECUTABLES:
+def executable(system: "System", python: str = DEFAULT_PYTHON) -> List[str]:
+    """The command that runs osconf inside the target: the `osconf` script
+    beside `python` (a venv's bin/), else a usual place, else `python -m`."""
+    beside = os.path.join(os.path.dirname(python), "osconf")
+    for path in (beside, *EXECUTABLES):
         if system.is_file(path):
             return [path]
-    return ["/usr/bin/python3", "-m", "osconf"]
+    return [python, "-m", "osconf"]
 
 
-def _with_command(text: str, command: List[str], runlevels: Optional[str] = None) -> str:
+def interpreter(system: "System") -> str:
+    """The Python the boot hooks run osconf with, inside the target.
+
+    On the running system (a `chroot IMAGE osconf install` too) it is the
+    one running this install, `sys.executable` unresolved, so that a venv's
+    bin/python3 stays the venv's: it imports osconf, by definition. With
+    `--root IMAGE` nothing of the image can be run: the interpreter named by
+    the `#!` line of the image's osconf script (which pip, the .deb or the
+    .rpm wrote for the interpreter they installed osconf for), else the
+    image's /usr/bin/python3, else RHEL 8's /usr/libexec/platform-python,
+    else /usr/bin/python3. A path goes into a unit and a shell script, so
+    only plain absolute paths are taken.
+    """
+    if system.is_live:
+        if not sys.executable or not _PLAIN_PATH.match(sys.executable):
+            raise ApplyError([f"cannot write the interpreter path {sys.executable!r} into a unit"])
+        return sys.executable
+    for script in EXECUTABLES:
+        python = _shebang(system, script)
+        if python is not None:
+            return python
+    for python in (DEFAULT_PYTHON, PLATFORM_PYTHON):
+        if system.is_file(python):
+            return python
+    return DEFAULT_PYTHON
+
+
+def _shebang(system: "System", script: str) -> Optional[str]:
+    """The interpreter in `script`'s `#!` line, if it is a plain path to a
+    file in the target; None otherwise (a `#!/bin/sh` wrapper included)."""
+    try:
+        head = system.read_bytes(script)
+    except OSError:
+        return None
+    if not head or not head.startswith(b"#!"):
+        return None
+    words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    if not words or not _PLAIN_PATH.match(words[0]) or "python" not in words[0].rsplit("/")[-1]:
+        return None
+    return words[0] if system.is_file(words[0]) else None
+
+
+def _with_command(
+    text: str, command: List[str], runlevels: Optional[str] = None, python: str = DEFAULT_PYTHON
+) -> str:
     out = []
     for line in text.splitlines():
-        if line.startswith("ExecStart=/usr/bin/osconf "):
+        if line.startswith(f"ExecStart={DEFAULT_PYTHON} "):
+            line = f"ExecStart={python}" + line[len(f"ExecStart={DEFAULT_PYTHON}") :]
+        elif line.startswith(f"PYTHON={DEFAULT_PYTHON}"):
+            line = f"PYTHON={python}"
+        elif line.startswith("ExecStart=/usr/bin/osconf "):
             line = "ExecStart=" + " ".join(command) + line[len("ExecStart=/usr/bin/osconf") :]
         elif line.startswith("OSCONF=/usr/bin/osconf"):
             line = "OSCONF=" + " ".join(command)
@@ -132,10 +192,12 @@ def _run_in_image(system: "System", argv: List[str]) -> None:
         raise ApplyError([f"{' '.join(argv)} exited {result.returncode}: {detail}"])
 
 
-def _install_sysv(system: "System", command: List[str]) -> str:
+def _install_sysv(system: "System", command: List[str], python: str, packaged: bool = False) -> str:
     rcs = system.exists(RCS_DIR) and not system.is_file(RCS_DIR)
-    text = (asset_dir("initscripts") / "osconf").read_text()
-    system.write_file(INITSCRIPT, _with_command(text, command, "S" if rcs else None), 0o755)
+    if not packaged:  # the package's own script (a conffile) is left as it is
+        text = (asset_dir("initscripts") / "osconf").read_text()
+        text = _with_command(text, command, "S" if rcs else None, python)
+        system.write_file(INITSCRIPT, text, 0o755)
     tool = _sysv_tool(system)
     if tool is None:
         for rc in _rc_dirs(system):
@@ -147,28 +209,63 @@ def _install_sysv(system: "System", command: List[str]) -> str:
     return f"installed {INITSCRIPT}, registered with {path} ({where}, before the network and sshd)"
 
 
+def packaged_unit(system: "System", unit: str) -> Optional[str]:
+    """Where the .deb/.rpm put `unit` in the image, None when it did not.
+    Only packages install there; `install` never writes those directories."""
+    for folder in PACKAGED_UNIT_DIRS:
+        if system.is_file(f"{folder}/{unit}"):
+            return f"{folder}/{unit}"
+    return None
+
+
+def packaged_files(system: "System") -> "Set[str]":
+    """The files the image's dpkg lists for the osconf package (none for a
+    wheel; rpm's database is not read: its units are found by their
+    directory, `packaged_unit`)."""
+    try:
+        text = system.read_text(DPKG_LIST) or ""
+    except (OSError, ValueError) as err:
+        log.warning("cannot read %s: %s", DPKG_LIST, err)
+        text = ""
+    return {line for line in text.splitlines() if line.startswith("/")}
+
+
 def install(system: "System", partition: Optional[str], watch: bool = False) -> List[str]:
     """Installs and enables the boot hooks; returns what it did, line by line.
 
     The watcher is installed only when asked (`watch`); installing without
-    it removes one a previous install enabled.
+    it removes one a previous install enabled. A unit the package already
+    put into the image is only enabled: a copy in /etc/systemd/system would
+    shadow the package's own, upgrades included (one an earlier `install`
+    left there is removed, with a backup); likewise a packaged SysV script
+    is only registered.
     """
     done: List[str] = []
-    command = executable(system)
+    python = interpreter(system)
+    command = executable(system, python)
     if has_systemd(system):
         source = asset_dir("units")
         for unit in UNITS:
+            own = f"{UNIT_DIR}/{unit}"
             if unit == WATCH_UNIT and not watch:
-                for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
+                for path in (f"{WANTS}/{unit}", own):
                     if system.remove_file(path):
                         done.append(f"removed {path} (no --watch)")
                 continue
-            text = _with_command((source / unit).read_text(), command)
-            system.write_file(f"{UNIT_DIR}/{unit}", text, 0o644)
-            _symlink(system, f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}")
-            done.append(f"enabled {UNIT_DIR}/{unit} (multi-user.target)")
+            packaged = packaged_unit(system, unit)
+            if packaged is not None:
+                if system.remove_file(own):
+                    done.append(f"removed {own}: it shadowed the packaged {packaged}")
+                _symlink(system, f"{WANTS}/{unit}", packaged)
+                done.append(f"enabled {packaged} (from the package; multi-user.target)")
+                continue
+            text = _with_command((source / unit).read_text(), command, python=python)
+            system.write_file(own, text, 0o644)
+            _symlink(system, f"{WANTS}/{unit}", own)
+            done.append(f"enabled {own} (multi-user.target)")
     else:
-        done.append(_install_sysv(system, command))
+        packaged_script = INITSCRIPT in packaged_files(system)
+        done.append(_install_sysv(system, command, python, packaged_script))
         if watch:
             done.append("not installed: the watcher (it needs systemd)")
     current = system.read_text(CONFIG_FILE)
@@ -178,6 +275,7 @@ def install(system: "System", partition: Optional[str], watch: bool = False) -> 
     if system.write_file(CONFIG_FILE, text, 0o644 if current is None else None):
         done.append(f"wrote {CONFIG_FILE}" + (f" with partition={partition}" if partition else ""))
     done.append("runs as: " + " ".join(command))
+    done.append(f"boots with: {python} -I (the osconf.service entry point)")
     return done
 
 
@@ -196,11 +294,15 @@ def with_partition(text: str, partition: str) -> str:
 
 
 def uninstall(system: "System") -> List[str]:
+    """Removes what `install` added: the enabling links and osconf's own
+    copies; the files of an installed package (its units, SysV script and
+    /etc/osconf.conf) stay -- the package manager removes those."""
     done: List[str] = []
     for unit in UNITS:
         for path in (f"{WANTS}/{unit}", f"{UNIT_DIR}/{unit}"):
             if system.remove_file(path):
                 done.append(f"removed {path}")
+    packaged = packaged_files(system)
     tool = _sysv_tool(system) if system.is_file(INITSCRIPT) else None
     if tool is not None:
         path, _, remove = tool
@@ -210,7 +312,9 @@ def uninstall(system: "System") -> List[str]:
         if system.remove_file(f"{rc}/{RC_LINK}"):
             done.append(f"removed {rc}/{RC_LINK}")
     for path in (INITSCRIPT, CONFIG_FILE):
-        if system.remove_file(path):
+        if path in packaged:
+            done.append(f"kept {path} (the osconf package's)")
+        elif system.remove_file(path):
             done.append(f"removed {path}")
     return done
 

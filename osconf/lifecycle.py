@@ -138,8 +138,9 @@ class locked:
     """An exclusive flock: one osconf at a time (boot service, watcher, manual).
 
     `with locked(path, timeout):` waits up to `timeout` seconds, then raises
-    BusyError. (A class rather than a contextlib generator: the boot path
-    does not load contextlib.)
+    BusyError; LockError (exit 6 as well) when the file cannot be created.
+    (A class rather than a contextlib generator: the boot path does not
+    load contextlib.)
     """
 
     def __init__(self, path: str, timeout: float) -> None:
@@ -148,8 +149,15 @@ class locked:
         self.fd = -1
 
     def __enter__(self) -> None:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
+            self.fd = os.open(
+                self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+            )
+        except OSError as err:
+            from osconf.errors import LockError
+
+            raise LockError(f"cannot take the lock {self.path}: {err.strerror}") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -231,6 +239,73 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
             keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
+APPLIED_NOT_DELETED = "/var/lib/osconf/applied-not-deleted.json"
+
+
+def _identity(fd: int) -> str:
+    """os.conf's identity on the partition: any rewrite of the file (by the
+    platform, or by hand) changes its inode, size, mtime or ctime."""
+    st = os.stat(CONF_NAME, dir_fd=fd, follow_symlinks=False)
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _remember_applied(system: "System", stamp: str, identity: str, why: str) -> None:
+    import json
+
+    record = {"time": state.now(), "digest": stamp, "file": identity, "why": why[:500]}
+    try:
+        system.write_file(APPLIED_NOT_DELETED, json.dumps(record) + "\n", 0o600, backup=False)
+    except (OSError, ValueError) as err:
+        _log("error", "cannot write %s: %s", APPLIED_NOT_DELETED, err)
+
+
+def _forget_applied(system: "System") -> None:
+    try:
+        system.remove_file(APPLIED_NOT_DELETED, backup=False)
+    except (OSError, ValueError) as err:
+        _log("error", "cannot remove %s: %s", APPLIED_NOT_DELETED, err)
+
+
+def _applied_not_deleted(system: "System", stamp: str, identity: str) -> "Optional[str]":
+    """When this very file (same digest, same identity) was applied in full
+    by an earlier run that could not delete it: that run's time."""
+    import json
+
+    try:
+        record = json.loads(system.read_text(APPLIED_NOT_DELETED) or "{}")
+    except (OSError, ValueError, RecursionError) as err:
+        _log("warning", "ignoring %s: %s", APPLIED_NOT_DELETED, str(err)[:200])
+        return None
+    if not isinstance(record, dict) or record.get("digest") != stamp:
+        return None
+    if record.get("file") != identity or not isinstance(record.get("time"), str):
+        return None
+    return str(record["time"])[:40]
+
+
+def _delete_applied(system: "System", fd: int, path: str, stamp: str, earlier: str) -> int:
+    """The file an earlier run applied in full but could not delete: it is
+    not applied again (that would undo what was changed since); deleted
+    now if the partition allows it, else exit 5 again, recorded."""
+    from osconf.errors import ApplyError, ExitCode
+
+    _log(
+        "warning", "%s was applied in full at %s and not deleted: not applied again", path, earlier
+    )
+    try:
+        consume(fd, path)
+    except ApplyError as err:
+        message = f"{err.failures[0]} (applied in full at {earlier}; not applied again)"
+        state.record(system, state.Run(state.now(), "failed", message, path, stamp))
+        raise ApplyError([message]) from None
+    _forget_applied(system)
+    message = f"applied in full at {earlier}, deleted now (not applied again)"
+    _log("info", "%s %s", path, message)
+    state.record(system, state.Run(state.now(), "applied", message, path, stamp))
+    notify("STATUS=os.conf applied")
+    return ExitCode.OK
+
+
 class PlatformConf(Value):
     """The platform's os.conf as read from the first partition (once)."""
 
@@ -299,6 +374,10 @@ def _on_partition(
         raise
     if keys is not None:
         keys.seen(conf)
+    identity = _identity(fd)
+    earlier = _applied_not_deleted(system, stamp, identity)
+    if earlier is not None:
+        return _delete_applied(system, fd, path, stamp, earlier)
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)
@@ -310,12 +389,15 @@ def _on_partition(
     try:
         consume(fd, path)
     except ApplyError as err:
-        # Everything is applied; the file stays (a read-only partition), so
-        # the next boot applies it again -- which changes nothing.
+        # Everything is applied; the file stays (a read-only partition).
+        # Remembered, so that later boots do not apply it again: that would
+        # undo what the operator changed since (a new password, say).
+        _remember_applied(system, stamp, identity, str(err))
         state.record(
             system, state.Run(state.now(), "failed", str(err), path, stamp, len(report.changed))
         )
         raise
+    _forget_applied(system)
     message = (
         f"applied and deleted: {len(report.changed)} changed, "
         f"{len(report.unchanged)} already in place"

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def live_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Action, ...]:
     """The live network steps for `conf`, given what the last run recorded."""
-    previous = netstate.loads(view.read_text(netstate.STATE_FILE))
+    previous, damaged = netstate.read(view)
     wanted = netstate.wanted(conf)
     actions: List[Action] = [
         ConfigureNic(
@@ -61,7 +61,7 @@ def live_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Action
                 default[1].gateway if default else None,
             )
         )
-    actions.append(RecordNetworkState(wanted, previous))
+    actions.append(RecordNetworkState(wanted, previous, damaged))
     return tuple(actions)
 
 
@@ -293,9 +293,11 @@ class RecordNetworkState:
 
     wanted: Tuple[NicState, ...]
     previous: Tuple[NicState, ...]
+    damaged: bool = False  # the current record is damaged: moved aside first
 
     def describe(self) -> str:
-        return f"record the live network osconf manages in {netstate.STATE_FILE}"
+        aside = " (the damaged one moved aside)" if self.damaged else ""
+        return f"record the live network osconf manages in {netstate.STATE_FILE}{aside}"
 
     def execute(self, system: "System") -> bool:
         gone = netstate.stale(self.previous, self.wanted)
@@ -306,6 +308,10 @@ class RecordNetworkState:
             merged[left.key] = NicState(
                 base.mac, base.name, base.addresses + left.addresses, base.routes + left.routes
             )
+        if self.damaged:
+            from osconf.state import move_aside
+
+            move_aside(system, netstate.STATE_FILE)
         return system.write_file(
             netstate.STATE_FILE, netstate.dumps(tuple(merged.values())), backup=False
         )

@@ -407,8 +407,11 @@ def _reach(
     check_type(found)
     assert found.fs is not None
     base = runtime().mount_base
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    point = tempfile.mkdtemp(prefix="mnt-", dir=base)
+    try:
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        point = tempfile.mkdtemp(prefix="mnt-", dir=base)
+    except OSError as err:
+        raise _error(f"cannot make a mount point for {found.node} in {base}: {err}") from None
     try:
         system.run(mount_command(found, point, writable))
     except Exception as err:

@@ -4,10 +4,11 @@ pyroute2 costs ~130 ms to import, so this module is imported only on the live
 path (from inside functions: `System.netlink()`), never at osconf's start.
 It offers plain values (`Link`, `Address`, `KernelRoute`) and a few verbs
 (`set_up`, `replace_address`, `replace_route`, ...) and uses only the part of
-pyroute2's `IPRoute` API that is the same in 0.7 (Debian 12) and 0.9 (PyPI):
-`link`/`addr`/`route` with `get`/`set`/`replace`/`del` and the `get_links`,
-`get_addr`, `get_routes` dumps. Netlink failures come out as `OSError`
-with the kernel's errno, so callers need no pyroute2 types.
+pyroute2's `IPRoute` API that every release from 0.5.3 (EPEL 8) to 0.9 has:
+`link("set")`, `route("replace")`, `addr`/`route` with an explicit (message
+type, flags) pair, and the `get_links`, `get_addr`, `get_routes` dumps.
+Netlink failures come out as `OSError` with the kernel's errno, so callers
+need no pyroute2 types.
 """
 
 import logging
@@ -32,11 +33,15 @@ RT_SCOPE_UNIVERSE = 0
 RTNH_F_ONLINK = 4
 IFF_UP = 1
 IFA_F_PERMANENT = 0x80
-# Deletions are sent as (message type, flags): pyroute2 before 0.6 sends
-# "del" with NLM_F_CREATE|NLM_F_EXCL, which Linux 6.x rejects (EOPNOTSUPP).
+# Address changes and deletions are sent as (message type, flags), which
+# every pyroute2 from 0.5.3 on passes through: pyroute2 before 0.6 sends
+# "del" with NLM_F_CREATE|NLM_F_EXCL, which Linux 6.x rejects (EOPNOTSUPP),
+# and 0.5.3's `addr()` has no "replace" command.
+RTM_NEWADDR = 20
 RTM_DELADDR = 21
 RTM_DELROUTE = 25
 NLM_F_REQUEST_ACK = 0x1 | 0x4
+NLM_F_REPLACE_CREATE = NLM_F_REQUEST_ACK | 0x100 | 0x400
 POLL_INTERVAL = 0.05
 UDEV_DATA = "/run/udev/data"
 UDEV_CONTROL = "/run/udev/control"
@@ -145,7 +150,7 @@ class Netlink:
         if broadcast is not None:
             spec["broadcast"] = broadcast
         with _errors(f"set {address}/{prefixlen} on {link.name}"):
-            self._ipr.addr("replace", **spec)
+            self._ipr.addr((RTM_NEWADDR, NLM_F_REPLACE_CREATE), **spec)
         self.changes += 1
 
     def delete_address(self, link: Link, address: str, prefixlen: int) -> None:

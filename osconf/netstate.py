@@ -12,9 +12,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
+from osconf.fileio import NotRegularFileError
 from osconf.model import Nic, OsConf, Route
+
+if TYPE_CHECKING:
+    from osconf.view import View
 
 log = logging.getLogger(__name__)
 
@@ -82,36 +86,56 @@ def dumps(states: Tuple[NicState, ...]) -> str:
     return json.dumps({"version": VERSION, "nics": nics}, indent=2, sort_keys=True) + "\n"
 
 
+def read(view: "View") -> Tuple[Tuple[NicState, ...], bool]:
+    """The recorded state under the target root, and whether the record is
+    damaged (to be moved aside when the new one is written). A record that
+    cannot be read at all is a warning and counts as empty; a directory,
+    FIFO or device in its place counts as damaged too."""
+    try:
+        text = view.read_text(STATE_FILE)
+    except (OSError, ValueError) as err:
+        log.warning("ignoring %s: cannot read it: %s", STATE_FILE, err)
+        return (), isinstance(err, (IsADirectoryError, NotRegularFileError))
+    return parse(text)
+
+
 def loads(text: Optional[str]) -> Tuple[NicState, ...]:
-    """The recorded state; an unreadable record counts as empty (logged).
+    """The recorded state (see `parse`)."""
+    return parse(text)[0]
+
+
+def parse(text: Optional[str]) -> Tuple[Tuple[NicState, ...], bool]:
+    """The recorded state, and whether the record is damaged.
 
     Forgetting is the safe direction: an unknown record can only make
     osconf leave an old address in place, never remove a foreign one. The
     record is input like any file of the image: every entry is checked
     (a MAC where a MAC belongs, addresses and routes that are IPv4), a bad
-    entry is dropped alone, and nothing in it can fail the run.
+    entry is dropped alone (a warning), and nothing in it can fail the run.
+    Damaged -- not JSON, not this version's shape, an entry dropped -- means
+    the file is to be kept aside for the operator, not overwritten.
     """
     if not text:
-        return ()
+        return (), False
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as err:
         log.warning("ignoring %s: cannot read it: %s", STATE_FILE, str(err)[:200])
-        return ()
+        return (), True
     if not isinstance(data, dict) or data.get("version") != VERSION:
         log.warning("ignoring %s: not a version %d record", STATE_FILE, VERSION)
-        return ()
+        return (), True
     entries = data.get("nics")
     if not isinstance(entries, list):
         log.warning("ignoring %s: no list of NICs in it", STATE_FILE)
-        return ()
+        return (), True
     out = []
     for entry in entries[:_MAX_ENTRIES]:
         try:
             out.append(_entry(entry))
         except (ValueError, TypeError, KeyError) as err:
             log.warning("%s: ignoring a damaged entry: %s", STATE_FILE, str(err)[:200])
-    return tuple(out)
+    return tuple(out), len(out) != len(entries)
 
 
 def _entry(entry: Any) -> NicState:

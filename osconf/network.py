@@ -55,8 +55,10 @@ def network_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
             actions.extend(boot_actions(conf, stack, names, options.nic_timeout))
             from osconf.live import RecordNetworkState
 
-            # A fresh boot's kernel holds nothing of the previous os.conf.
-            actions.append(RecordNetworkState(netstate.wanted(conf), ()))
+            # A fresh boot's kernel holds nothing of the previous os.conf;
+            # a damaged record is still kept aside for the operator.
+            damaged = netstate.read(view)[1]
+            actions.append(RecordNetworkState(netstate.wanted(conf), (), damaged))
             actions.extend(reload_actions(stack, view, conf))
             return tuple(actions)
     from osconf.live import live_actions

@@ -24,6 +24,7 @@ import sys
 import time
 
 from osconf import lifecycle, log, sd, sshkeys, state
+from osconf.fileio import open_directory, open_regular, read_bounded
 from osconf.locate import (
     CONF_DIR,
     CONF_NAME,
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from osconf.locate import Found
 
 
+# /etc/osconf.conf is a few lines; a larger one is read by the full pipeline.
+READ_LIMIT = 64 * 1024
+
+
 class HostView:
     """The running system's files, as `lifecycle` reads them (`View`'s subset);
     `root` is "/" but for tests."""
@@ -55,11 +60,26 @@ class HostView:
         return os.path.exists(os.path.join(self.root, path.lstrip("/")))
 
     def read_text(self, path: str) -> "Optional[str]":
+        """The file as `System.read_text` reads it, but for what the boot
+        path leaves to the full pipeline: a link on the way, anything but a
+        regular file (a FIFO there would block the boot), more than
+        READ_LIMIT bytes or bytes that are not UTF-8 raise (OSError,
+        ValueError). None when absent."""
+        *folders, name = path.strip("/").split("/")
         try:
-            with open(os.path.join(self.root, path.lstrip("/")), encoding="utf-8") as handle:
-                return handle.read()
+            fd = open_directory(self.root, folders)
         except FileNotFoundError:
             return None
+        try:
+            opened = open_regular(fd, name, path)
+        finally:
+            os.close(fd)
+        if opened is None:
+            return None
+        try:
+            return read_bounded(opened[0], READ_LIMIT, path).decode("utf-8")
+        finally:
+            os.close(opened[0])
 
 
 def nothing_to_do(settings: lifecycle.Settings, root: str = "/") -> "Optional[int]":

@@ -334,11 +334,13 @@ class _HostFiles:
             return []
 
     def read_text(self, path: str) -> "Optional[str]":
-        try:
-            with open(self._path(path), encoding="utf-8", errors="surrogateescape") as handle:
-                return handle.read()
-        except OSError:
-            return None
+        """None when absent; a FIFO, device or directory there, or more
+        than 1 MiB, raises OSError: the boot hands over to the full run,
+        which reads through `System` and warns."""
+        from osconf.fileio import read_host_file
+
+        data = read_host_file(self._path(path), 1 << 20)
+        return None if data is None else data.decode("utf-8", "surrogateescape")
 
 
 def pending(root: str = "/") -> bool:

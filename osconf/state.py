@@ -13,10 +13,10 @@ loads `re`), and a damaged record never fails a run (reading it,
 """
 
 import os
-import stat
 import time
 
 from osconf import log as oslog
+from osconf.fileio import NotRegularFileError, open_directory, open_regular, read_bounded
 from osconf.value import Value
 
 TYPE_CHECKING = False
@@ -33,6 +33,7 @@ _HEAD = '{"version": 1, "runs": [\n'
 _TAIL = "]}\n"
 FIELDS = ("time", "outcome", "message", "source", "digest", "changes")
 _MAX_TEXT = 4096  # a longer field in the record is cut
+KEEP_DAMAGED = 3  # damaged records moved aside and kept, per file
 
 
 class Run(Value):
@@ -88,7 +89,10 @@ def _load(view: "View") -> "Tuple[List[Run], bool]":
         text = view.read_text(STATE_FILE)
     except (OSError, ValueError) as err:
         _warn(f"ignoring {STATE_FILE}: cannot read it: {err}")
-        return [], False
+        # A directory, FIFO or device in its place: moved aside too, so that
+        # the record can be written again (a link loop or an unreadable
+        # /var cannot be, and the write says why).
+        return [], isinstance(err, (IsADirectoryError, NotRegularFileError))
     if not text:
         return [], False
     if len(text) > MAX_BYTES:
@@ -175,12 +179,11 @@ def record(system: "System", run: Run) -> None:
     """Adds `run` to the record. Never fails the run it records: a record
     that cannot be written (a full or read-only /var, a directory in its
     place) is an error in the log, and the run's own outcome stands; a
-    damaged record is moved aside to `state.json.damaged` first."""
+    damaged record is moved aside first (`move_aside`)."""
     runs, damaged = _load(system)
     try:
         if damaged:
-            system.rename(STATE_FILE, STATE_FILE + ".damaged")
-            _warn(f"moved the damaged {STATE_FILE} aside to {STATE_FILE}.damaged")
+            move_aside(system, STATE_FILE)
             previous = ""
         else:
             previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
@@ -191,28 +194,91 @@ def record(system: "System", run: Run) -> None:
         logging.getLogger(__name__).error("cannot record the run in %s: %s", STATE_FILE, err)
 
 
-def record_on_host(run: Run, root: str = "/") -> None:
-    """`record` with plain os calls, for the boot path (no `System`): the
-    record is written next to itself, flushed, renamed over, then the
-    directory is flushed."""
-    path = os.path.join(root, STATE_FILE.lstrip("/"))
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    previous = ""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        fd = -1
-    if fd >= 0:
+def move_aside(system: "System", path: str) -> str:
+    """Renames a damaged record of osconf's to `PATH.damaged-STAMP` beside
+    it, for the operator to look at, and keeps the newest KEEP_DAMAGED of
+    them. Goes through `System` (inside the root only); the damaged name
+    itself is never followed: a link there is moved, not its target, and
+    pruning removes only names of that pattern, links as links. Returns
+    the new path; OSError when it cannot be moved."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    directory, name = os.path.split(path)
+    base = f"{name}.damaged-{stamp}"
+    # After the newest of this second: a pruned name is never taken again.
+    numbers = [
+        0 if n == base else int(n[len(base) + 1 :])
+        for n in system.listdir(directory)
+        if n == base or (n.startswith(base + "-") and _digits(n[len(base) + 1 :]))
+    ]
+    new_name = f"{base}-{max(numbers) + 1}" if numbers else base
+    new_path = f"{directory}/{new_name}"
+    system.rename(path, new_path)
+    _warn(f"{path} is damaged: moved aside to {new_path}")
+    prefix = f"{name}.damaged-"
+    old = sorted(
+        (
+            n
+            for n in system.listdir(directory)
+            if n.startswith(prefix) and _is_stamp(n[len(prefix) :])
+        ),
+        key=lambda n: (n[len(prefix) : len(prefix) + 16], len(n), n),
+    )
+    for stale in old[:-KEEP_DAMAGED]:
         try:
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                previous = os.read(fd, MAX_BYTES + 1).decode("utf-8", "replace")
+            system.remove_file(f"{directory}/{stale}", backup=False)
+        except OSError as err:
+            _warn(f"cannot remove the old {directory}/{stale}: {err}")
+    return new_path
+
+
+def _is_stamp(text: str) -> bool:
+    """`20260101T000000Z`, optionally followed by `-N` (see `move_aside`)."""
+    stamp, dash, number = text.partition("-")
+    shaped = len(stamp) == 16 and stamp[8] == "T" and stamp[15] == "Z"
+    return shaped and _digits(stamp[:8] + stamp[9:15]) and (not dash or _digits(number))
+
+
+def _digits(text: str) -> bool:
+    return bool(text) and all("0" <= c <= "9" for c in text)
+
+
+def record_on_host(run: Run, root: str = "/") -> None:
+    """`record` with plain os calls, for the boot path (no `System`, no
+    `json`). Confined like every write of osconf's: each directory from
+    the root down is opened with O_NOFOLLOW (a missing one is made), the
+    record is read as a regular file only, bounded and never blocking,
+    then written next to itself, flushed, renamed over, and the directory
+    flushed -- all through the directory's descriptor.
+
+    Raises OSError or ValueError for anything else -- a link on the way, a
+    FIFO or directory in the record's place, a record not in the shape
+    `render` writes, a full or read-only /var -- and the caller hands the
+    run over to the full pipeline, which resolves links inside the root,
+    moves a damaged record aside and says what failed.
+    """
+    *folders, name = STATE_FILE.strip("/").split("/")
+    fd = open_directory(root, folders, make=0o700)
+    try:
+        _replace_record(fd, name, run)
+    finally:
+        os.close(fd)
+
+
+def _replace_record(dirfd: int, name: str, run: Run) -> None:
+    shown = STATE_FILE
+    previous = ""
+    opened = open_regular(dirfd, name, shown)
+    if opened is not None:
+        try:
+            previous = read_bounded(opened[0], MAX_BYTES, shown).decode("utf-8")
         finally:
-            os.close(fd)
-    data = render(run, previous if len(previous) <= MAX_BYTES else "").encode("utf-8")
-    temporary = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 0o600)  # fmt: skip
+            os.close(opened[0])
+    if previous and not _sound(previous):
+        raise ValueError(f"{shown} is not in the shape osconf writes")
+    data = render(run, previous).encode("utf-8")
+    temporary = f"{name}.{os.getpid()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(temporary, flags, 0o600, dir_fd=dirfd)
     try:
         try:
             view = memoryview(data)
@@ -221,15 +287,27 @@ def record_on_host(run: Run, root: str = "/") -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.rename(temporary, path)
+        os.rename(temporary, name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
     except BaseException:
-        os.unlink(temporary)
+        os.unlink(temporary, dir_fd=dirfd)
         raise
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    os.fsync(dirfd)
+
+
+def _sound(text: str) -> bool:
+    """`text` is a record exactly as `render` writes it: each run a line
+    that is one object (the full pipeline checks each with `json`)."""
+    if not (text.startswith(_HEAD) and text.endswith("\n" + _TAIL)):
+        return False
+    lines = text[len(_HEAD) : -len(_TAIL) - 1].split("\n")
+    for index, kept in enumerate(lines):
+        if index < len(lines) - 1:
+            if not kept.endswith(","):
+                return False
+            kept = kept[:-1]
+        if not (kept.startswith("{") and kept.endswith("}")):
+            return False
+    return True
 
 
 def now() -> str:

@@ -288,20 +288,21 @@ class System:
         log.debug("wrote %s", real)
         return True
 
-    def remove_file(self, path: str) -> bool:
+    def remove_file(self, path: str, backup: bool = True) -> bool:
         """Removes `path` (the link itself if it is one), keeping a backup of
-        a regular file. A directory or special file there is an error."""
+        a regular file (`backup=False`: osconf's own leftovers). A directory
+        or special file there is an error."""
         try:
             with self._parent(path, follow=False) as (dirfd, name, real):
                 try:
                     st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
                 except FileNotFoundError:
                     return False
-                if stat.S_ISREG(st.st_mode):
+                if stat.S_ISREG(st.st_mode) and backup:
                     found = _read_regular(dirfd, name, real)
                     if found is not None:
                         self._store_backup(real, found[0], found[1])
-                elif not stat.S_ISLNK(st.st_mode):
+                elif not stat.S_ISLNK(st.st_mode) and not stat.S_ISREG(st.st_mode):
                     raise not_regular(st, real)
                 os.unlink(name, dir_fd=dirfd)
                 os.fsync(dirfd)

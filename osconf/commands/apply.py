@@ -13,8 +13,22 @@ if TYPE_CHECKING:
 EXIT_CODES = {"apply": (0, 1, 2, 3, 4, 5, 6, 7)}
 
 
+def root_directory(value: str) -> str:
+    """`--root`'s type for every command: an existing directory (a link to
+    one is fine). A regular file, FIFO, dangling link or missing path is a
+    bad command line (exit 2), never an empty target that reads as "no run",
+    "no network stack" or blocks on a FIFO."""
+    import os
+
+    if not value or not os.path.isdir(value):
+        raise argparse.ArgumentTypeError(f"not a directory: {value!r}")
+    return value
+
+
 def add_target_arguments(parser: argparse.ArgumentParser, applies: bool = True) -> None:
-    parser.add_argument("--root", default="/", help="target root directory (default: /)")
+    parser.add_argument(
+        "--root", type=root_directory, default="/", help="target root directory (default: /)"
+    )
     if applies:
         conf_help = (
             "an os.conf file to apply as it is (never deleted); default: the platform's "

@@ -2,6 +2,8 @@
 
 import argparse
 
+from osconf.commands.apply import root_directory
+
 EXIT_CODES = {"install": (0, 1, 2, 4), "uninstall": (0, 1, 2)}
 
 
@@ -9,7 +11,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     parser = sub.add_parser(
         "install", help="install and enable the boot service (or SysV script) in an image"
     )
-    parser.add_argument("--root", default="/", help="the image tree (default: /)")
+    parser.add_argument(
+        "--root", type=root_directory, default="/", help="the image tree (default: /)"
+    )
     parser.add_argument(
         "--partition",
         metavar="SPEC",
@@ -24,7 +28,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     )
     parser.set_defaults(run=run_install)
     remove = sub.add_parser("uninstall", help="remove what install added")
-    remove.add_argument("--root", default="/", help="the image tree (default: /)")
+    remove.add_argument(
+        "--root", type=root_directory, default="/", help="the image tree (default: /)"
+    )
     remove.set_defaults(run=run_uninstall)
 
 

@@ -4,6 +4,7 @@ import argparse
 from typing import Any, Dict
 
 from osconf import output
+from osconf.commands.apply import root_directory
 
 EXIT_CODES = {"locate": (0, 1, 2, 4)}
 
@@ -16,7 +17,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         "found, its file system, how it is reached and whether os.conf is there; mounts "
         "it read-only for a moment when it is not mounted. Changes nothing.",
     )
-    parser.add_argument("--root", default="/", help="target root (for /etc/osconf.conf)")
+    parser.add_argument(
+        "--root", type=root_directory, default="/", help="target root (for /etc/osconf.conf)"
+    )
     parser.add_argument("--partition", metavar="SPEC", help="LABEL=..., UUID=... or /dev/...")
     output.add_format_argument(parser)
     parser.set_defaults(run=run)

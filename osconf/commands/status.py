@@ -8,6 +8,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from osconf import output
+from osconf.commands.apply import root_directory
 from osconf.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         "one line 'status: applied|absent|disabled|invalid|failed|error|not-run', when and "
         "what; --long adds the detail and the history.",
     )
-    parser.add_argument("--root", default="/", help="target root (default: /)")
+    parser.add_argument("--root", type=root_directory, default="/", help="target root (default: /)")
     parser.add_argument("--long", action="store_true", help="the detail and the newest runs")
     parser.add_argument(
         "-n", type=int, default=5, metavar="N", help="runs in --long's history (default 5)"

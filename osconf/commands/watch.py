@@ -20,7 +20,9 @@ def _interval(value: str) -> float:
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("watch", help="re-apply whenever a new os.conf appears")
-    parser.add_argument("--root", default="/", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--root", type=apply_command.root_directory, default="/", help=argparse.SUPPRESS
+    )
     parser.add_argument("--partition", metavar="SPEC", help="LABEL=..., UUID=... or /dev/...")
     parser.add_argument(
         "--interval", type=_interval, default=10.0, metavar="SECONDS",

@@ -173,9 +173,14 @@ def persist_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
     missing = missing_software(view, stack)
     if missing:
         actions.append(Warn(missing))
-    actions.extend(stack.conflicts(view, target, rendered))
+    conflicts = stack.conflicts(view, target, rendered)
+    actions.extend(conflicts)
+    # A stack's conflict handling may write one of osconf's files itself,
+    # keeping settings of the definition it replaces (ifcfg's IPv6).
+    supplied = {a.path for a in conflicts if isinstance(a, WriteFile)}
     for path, file in sorted(rendered.items()):
-        actions.append(WriteFile(path, file.content, file.mode, stack.title))
+        if path not in supplied:
+            actions.append(WriteFile(path, file.content, file.mode, stack.title))
     for path in stack.owned(view):
         if path not in rendered:
             actions.append(RemoveFile(path, "osconf's file for a NIC os.conf no longer has"))

@@ -5,13 +5,17 @@ ifcfg-rh plugin both honour it); the file name uses the kernel name when the
 running system tells it, else the os.conf name.
 """
 
-from typing import TYPE_CHECKING, ClassVar, Dict, List
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Set
 
-from osconf.actions import Action, RemoveFile
+from osconf.actions import Action, RemoveFile, WriteFile
 from osconf.render.base import File, Stack, Target, generated, header, listing
 
 if TYPE_CHECKING:
     from osconf.view import View
+
+# Backup names that initscripts (is_ignored_file) and NetworkManager's
+# ifcfg-rh plugin skip: not definitions of anything.
+IGNORED = ("~", ".bak", ".orig", ".rpmnew", ".rpmorig", ".rpmsave", ".augnew", ".augtmp")
 
 
 class Ifcfg(Stack):
@@ -76,20 +80,64 @@ class Ifcfg(Stack):
 
     @classmethod
     def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
+        # An ifcfg file defines one device: another definition of osconf's
+        # NIC is removed whole, but its IPv6 settings (osconf writes IPv4
+        # only) go on in osconf's file for that NIC, as do those of the file
+        # osconf's replaces.
         actions: List[Action] = []
+        ipv6: Dict[str, List[str]] = {}
+        for nic in target.conf.nics:
+            own = f"{cls.directory}/ifcfg-{target.name(nic)}"
+            if view.is_file(own):
+                ipv6.setdefault(own, []).extend(_ipv6_lines(view.read_text(own) or ""))
         for path in listing(view, cls.directory):
             base = path.rsplit("/", 1)[1]
             if path in rendered or not base.startswith("ifcfg-") or base == "ifcfg-lo":
                 continue
+            if base.endswith(IGNORED):
+                continue  # initscripts and NetworkManager never read it
             text = view.read_text(path) or ""
             values = _values(text)
             for nic in target.conf.nics:
-                same_mac = nic.mac is not None and values.get("HWADDR", "").lower() == nic.mac
+                hwaddr = values.get("HWADDR", "").lower().replace("-", ":")
+                same_mac = nic.mac is not None and hwaddr == nic.mac
                 same_name = values.get("DEVICE", base[len("ifcfg-") :]) == target.name(nic)
                 if same_mac or same_name:
                     actions.append(RemoveFile(path, f"another definition of {nic.name}"))
+                    own = f"{cls.directory}/ifcfg-{target.name(nic)}"
+                    ipv6.setdefault(own, []).extend(_ipv6_lines(text))
                     break
+        for path, lines in sorted(ipv6.items()):
+            content = _with_ipv6(rendered[path].content, lines) if path in rendered else ""
+            if content and content != rendered[path].content:
+                why = f"{cls.title}, keeping the IPv6 settings of the image's definition"
+                actions.append(WriteFile(path, content, rendered[path].mode, why))
         return actions
+
+
+def _ipv6_lines(text: str) -> List[str]:
+    """The IPv6 settings of an ifcfg file (`IPV6*=`, `DHCPV6*=`), as written."""
+    out = []
+    for line in text.splitlines():
+        key = line.strip().partition("=")[0].strip()
+        if "=" in line and key.startswith(("IPV6", "DHCPV6")) and key.isidentifier():
+            out.append(line.strip())
+    return out
+
+
+def _with_ipv6(content: str, lines: List[str]) -> str:
+    """osconf's file with the carried IPv6 lines in place of `IPV6INIT=no`
+    (the first definition of each key wins, as osconf read them)."""
+    seen: Set[str] = set()
+    kept = []
+    for line in lines:
+        key = line.partition("=")[0]
+        if key not in seen:
+            seen.add(key)
+            kept.append(line)
+    if "IPV6INIT" not in seen:
+        kept.insert(0, "IPV6INIT=no")
+    return content.replace("IPV6INIT=no\n", "\n".join(kept) + "\n")
 
 
 def _values(text: str) -> Dict[str, str]:

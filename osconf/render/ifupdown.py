@@ -75,7 +75,9 @@ class Ifupdown(Stack):
 
 
 def _without_stanzas(text: str, names: Set[str]) -> str:
-    """Comments out `auto`/`allow-*`/`iface` stanzas of `names`; all else kept."""
+    """Comments out the IPv4 `iface` stanzas of `names` (whole names: eth10,
+    the alias eth0:1 and the VLAN eth0.100 are other interfaces) and takes
+    `names` out of `auto`/`allow-*` lines; all else is kept."""
     out: List[str] = []
     inside = False
     for line in text.splitlines():
@@ -84,7 +86,11 @@ def _without_stanzas(text: str, names: Set[str]) -> str:
             words = match.group(2).split()
             kind = match.group(1)
             if kind == "iface":
-                inside = bool(words) and words[0] in names
+                # osconf writes IPv4 (`inet`) only: an `inet6` stanza of the
+                # same NIC is another family's definition and stays. ifupdown
+                # brings an interface up once, with all its stanzas, when
+                # any `auto` line names it: osconf's own file has that line.
+                inside = len(words) >= 2 and words[0] in names and words[1] == "inet"
                 if inside:
                     out.append("# osconf: " + line)
                     continue

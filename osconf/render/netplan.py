@@ -1,15 +1,12 @@
 """netplan: one YAML file for all os.conf NICs, matched by MAC address."""
 
-import re
-from typing import TYPE_CHECKING, ClassVar, Dict, List, Set
+from typing import TYPE_CHECKING, ClassVar, Dict, List
 
-from osconf.actions import Action, RemoveFile, Warn, WriteFile
-from osconf.render.base import File, Stack, Target, header, listing
+from osconf.actions import Action, RemoveFile, WriteFile
+from osconf.render.base import File, Stack, Target, generated, header, listing
 
 if TYPE_CHECKING:
     from osconf.view import View
-
-_ID = re.compile(r"^(\s+)([A-Za-z0-9_.:@*-]+|\"[^\"]+\"):\s*$")
 
 
 def _q(value: str) -> str:
@@ -23,16 +20,26 @@ class Netplan(Stack):
     name = "netplan"
     title = "netplan"
     paths = ("/usr/sbin/netplan", "/usr/bin/netplan", "/lib/netplan/generate")
-    path: ClassVar[str] = "/etc/netplan/90-osconf.yaml"
+    # netplan reads its files in lexical order and a VLAN's `link:` must name
+    # an interface defined in the same or an earlier file: osconf's sorts
+    # first, so that a VLAN of the image's can ride on osconf's definition
+    # of its NIC (see netplan_conflicts). The ID, not the file, decides
+    # which networkd file wins.
+    path: ClassVar[str] = "/etc/netplan/0-osconf.yaml"
+    # Its earlier name, where images that ran an older osconf still have it.
+    legacy: ClassVar[str] = "/etc/netplan/90-osconf.yaml"
     directory: ClassVar[str] = "/etc/netplan"
     cloud_init_off: ClassVar[str] = "/etc/cloud/cloud.cfg.d/99-osconf-network.cfg"
 
     @classmethod
     def render(cls, target: Target) -> Dict[str, File]:
+        # The netplan reader (and dataclasses behind it) only where netplan is the stack.
+        from osconf.render.netplan_conflicts import osconf_id
+
         lines = [header().rstrip(), "network:", "  version: 2", "  ethernets:"]
         dns_nic = target.dns_nic
         for nic in target.conf.nics:
-            lines.append(f"    osconf-{nic.name}:")
+            lines.append(f"    {osconf_id(nic)}:")
             if nic.mac:
                 lines += ["      match:", f"        macaddress: {_q(nic.mac)}"]
             else:
@@ -52,32 +59,23 @@ class Netplan(Stack):
 
     @classmethod
     def owned(cls, view: "View") -> List[str]:
-        return [cls.path] if view.exists(cls.path) else []
+        found = [cls.path] if view.exists(cls.path) else []
+        return found + ([cls.legacy] if generated(view, cls.legacy) else [])
 
     @classmethod
     def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
-        actions: List[Action] = []
-        for path in listing(view, cls.directory):
-            if path in rendered or not path.endswith((".yaml", ".yml")):
-                continue
-            text = view.read_text(path) or ""
-            ours = [
-                n
-                for n in target.conf.nics
-                if (n.mac and n.mac in text.lower()) or _defines(text, target.name(n))
-            ]
-            if not ours:
-                continue
-            # Only a file that defines nothing but osconf's NICs is removed:
-            # one that also configures another NIC stays (and is reported).
-            ids = _interface_ids(text)
-            names = {target.name(n) for n in ours}
-            if len(ids) <= len(ours) or ids <= names:
-                actions.append(RemoveFile(path, f"it configures {ours[0].name} too"))
-            else:
-                message = f"{path} also configures {ours[0].name} (and other NICs): left as it is"
-                actions.append(Warn(message))
-        if view.exists("/etc/cloud/cloud.cfg") and actions:
+        files = [
+            path
+            for path in listing(view, cls.directory)
+            if path not in rendered and path.endswith((".yaml", ".yml")) and view.is_file(path)
+        ]
+        from osconf.render.netplan_conflicts import resolve
+
+        texts = {path: view.read_text(path) or "" for path in files}
+        actions = resolve(target, texts, cls.path.rsplit("/", 1)[1])
+        if view.exists("/etc/cloud/cloud.cfg") and any(
+            isinstance(a, (RemoveFile, WriteFile)) for a in actions
+        ):
             actions.append(
                 WriteFile(
                     cls.cloud_init_off,
@@ -87,31 +85,3 @@ class Netplan(Stack):
                 )
             )
         return actions
-
-
-def _interface_ids(text: str) -> Set[str]:
-    """Interface IDs under `ethernets:` (a small indentation scan, no YAML library)."""
-    ids: Set[str] = set()
-    inside, depth = False, -1
-    for line in text.splitlines():
-        stripped = line.split("#", 1)[0].rstrip()
-        if not stripped:
-            continue
-        indent = len(stripped) - len(stripped.lstrip())
-        if stripped.strip() == "ethernets:":
-            inside, depth = True, -1
-            continue
-        if inside:
-            if depth < 0:
-                depth = indent
-            if indent < depth:
-                inside = False
-                continue
-            match = _ID.match(stripped)
-            if indent == depth and match:
-                ids.add(match.group(2).strip('"'))
-    return ids
-
-
-def _defines(text: str, name: str) -> bool:
-    return name in _interface_ids(text) or f"name: {name}" in text or f'name: "{name}"' in text

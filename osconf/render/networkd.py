@@ -1,8 +1,9 @@
 """systemd-networkd: one .network per NIC, matched by MAC address."""
 
-from typing import TYPE_CHECKING, ClassVar, Dict, List
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Set, Tuple
 
-from osconf.actions import Action, RemoveFile
+from osconf.actions import Action, CannotPlan, RemoveFile, WriteFile
+from osconf.model import Nic
 from osconf.render.base import File, Stack, Target, header, listing, with_prefix
 
 if TYPE_CHECKING:
@@ -45,27 +46,42 @@ class Networkd(Stack):
 
     @classmethod
     def conflicts(cls, view: "View", target: Target, rendered: Dict[str, File]) -> List[Action]:
-        # A file that sorts before osconf's and matches the same MAC or name
-        # would win; those are moved aside (with a backup).
+        # networkd uses the first file, in lexical order, whose [Match] takes
+        # a link: one sorting before osconf's that takes osconf's NIC wins.
+        # It is removed when osconf's NICs are all it takes, else edited so
+        # that it no longer takes them (both with a backup).
         actions: List[Action] = []
         for path in listing(view, cls.directory):
             base = path.rsplit("/", 1)[1]
             if not base.endswith(".network") or path in rendered or base >= cls.prefix:
                 continue
             text = view.read_text(path) or ""
-            for nic in target.conf.nics:
-                if nic.mac and _matches(text, nic.mac, target.name(nic)):
-                    actions.append(RemoveFile(path, f"it configures {nic.name} too"))
-                    break
+            nics = [n for n in target.conf.nics if _matches(text, n.mac, target.name(n))]
+            if not nics:
+                continue
+            names = ", ".join(n.name for n in nics)
+            edited = _without(text, nics, target)
+            if edited is not None and any(_matches(edited, n.mac, target.name(n)) for n in nics):
+                actions.append(
+                    CannotPlan(
+                        f"stop {path} from taking {names}",
+                        "osconf cannot edit its [Match] with certainty; it is left as it is "
+                        "and wins at the next boot: edit it by hand",
+                    )
+                )
+            elif edited is None:
+                actions.append(RemoveFile(path, f"it configures nothing but {names}"))
+            else:
+                why = f"stop it from taking {names}; it keeps configuring the others"
+                actions.append(WriteFile(path, edited, None, why))
         return actions
 
 
-def _matches(text: str, mac: str, name: str) -> bool:
-    """True when the [Match] section of a .network file matches the NIC: a
-    MACAddress= list holding its MAC (any case), or a Name= list with a glob
-    matching its name (as networkd reads them)."""
-    import fnmatch
-
+def _match_lists(text: str) -> Tuple[Optional[Set[str]], Optional[List[str]]]:
+    """The MACAddress= set and Name= patterns of the [Match] section, merged
+    as networkd merges them (an empty assignment resets); None when absent."""
+    macs: Optional[Set[str]] = None
+    names: Optional[List[str]] = None
     section = ""
     for raw in text.split("\n"):
         line = raw.strip()
@@ -73,11 +89,81 @@ def _matches(text: str, mac: str, name: str) -> bool:
             section = line
             continue
         key, equals, value = line.partition("=")
-        if section != "[Match]" or not equals:
+        if section != "[Match]" or not equals or line.startswith(("#", ";")):
             continue
-        words = value.split()
-        if key.strip() == "MACAddress" and mac in (w.lower().replace("-", ":") for w in words):
-            return True
-        if key.strip() == "Name" and any(fnmatch.fnmatchcase(name, w) for w in words):
-            return True
-    return False
+        key, words = key.strip(), value.split()
+        if key == "MACAddress":
+            macs = set() if not words or macs is None else macs
+            macs.update(w.lower().replace("-", ":") for w in words)
+        elif key == "Name":
+            invert = value.strip().startswith("!")
+            if invert:
+                words = value.strip()[1:].split()
+            names = [] if not words or names is None else names
+            names += [("!" if invert else "") + w for w in words]
+    return macs, names
+
+
+def _name_matches(patterns: List[str], name: str) -> bool:
+    """networkd's test of a name against Name= patterns: any negative one
+    that matches refuses; else a positive one must match (if any is given)."""
+    import fnmatch
+
+    positive = False
+    hit = False
+    for pattern in patterns:
+        if pattern.startswith("!"):
+            if fnmatch.fnmatchcase(name, pattern[1:]):
+                return False
+        else:
+            positive = True
+            hit = hit or fnmatch.fnmatchcase(name, pattern)
+    return hit or not positive
+
+
+def _matches(text: str, mac: Optional[str], name: str) -> bool:
+    """True when the [Match] section of a .network file takes the NIC: its
+    MACAddress= list (any case, `-` or `:`) and its Name= globs, both when
+    given (other [Match] keys are not judged: they may take it)."""
+    macs, names = _match_lists(text)
+    if macs is None and names is None:
+        return False
+    if macs and (mac is None or mac not in macs):
+        return False
+    return names is None or _name_matches(names, name)
+
+
+def _without(text: str, nics: List[Nic], target: Target) -> Optional[str]:
+    """`text` edited so that it no longer takes `nics`, or None when they are
+    all it takes (a MACAddress= of theirs only, or Name= of their exact names)."""
+    macs, names = _match_lists(text)
+    ours_macs = {n.mac for n in nics if n.mac}
+    ours_names = {target.name(n) for n in nics}
+    if macs and macs <= ours_macs:
+        return None
+    if (
+        macs is None
+        and names
+        and all(not any(c in p for c in "*?[!") and p in ours_names for p in names)
+    ):
+        return None
+    lines = text.split("\n")
+    out: List[str] = []
+    section, end = "", -1
+    for raw in lines:
+        stripped = raw.strip()
+        if stripped.startswith("["):
+            section = stripped
+        key, equals, value = stripped.partition("=")
+        if section == "[Match]" and equals and key.strip() == "MACAddress" and macs:
+            kept = [w for w in value.split() if w.lower().replace("-", ":") not in ours_macs]
+            if not kept:
+                continue  # an empty MACAddress= would reset the list: drop the line
+            raw = f"MACAddress={' '.join(kept)}"
+        out.append(raw)
+        if section == "[Match]" and stripped and not stripped.startswith(("#", ";")):
+            end = len(out)
+    if not macs:
+        # Taken by its Name= globs: refuse osconf's names after them.
+        out[end:end] = [f"Name=!{name}" for name in sorted(ours_names)]
+    return "\n".join(out)

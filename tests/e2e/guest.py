@@ -14,6 +14,7 @@ a single partition that is / itself.
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import uuid
@@ -128,7 +129,42 @@ def with_osconf(variant: Union[str, Path], work: Path, watch: bool = False) -> P
     deb.unlink()
     subprocess.run(["chroot", str(target), "osconf", "install", "--partition", f"LABEL={LABEL}",
                     *(["--watch"] if watch else [])], check=True, env=env)  # fmt: skip
+    add_probe(target)
     return target
+
+
+PROBE_UNIT = "osconf-probe.service"
+# The lines that decide when systemd starts a unit.
+ORDERING = ("DefaultDependencies=", "After=", "Before=", "Wants=", "Requires=", "Conflicts=")
+UNIT_DIRS = ("etc/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
+
+
+def add_probe(tree: Path) -> None:
+    """The yardstick of the boot-cost table (README "Cost in the boot"):
+    osconf-probe.service, a oneshot unit that runs osconf.service's own
+    interpreter with `-I -c pass`, with osconf.service's ordering lines
+    copied, so systemd starts both at the same point of the boot. The test
+    harness puts it into the guest image only; it is no part of osconf's
+    package. Images without systemd (SysV) get none."""
+    unit = next((tree / d / "osconf.service" for d in UNIT_DIRS
+                 if (tree / d / "osconf.service").is_file()), None)  # fmt: skip
+    if unit is None:
+        return
+    lines = unit.read_text().splitlines()
+    ordering = [line for line in lines if line.startswith(ORDERING)]
+    exec_start = next(line for line in lines if line.startswith("ExecStart="))
+    interpreter = shlex.split(exec_start[len("ExecStart=") :])[0]
+    text = "\n".join([
+        "# The osconf e2e tier's yardstick: the interpreter alone, where osconf.service starts.",
+        "[Unit]", "Description=osconf e2e probe: the interpreter alone", *ordering, "",
+        "[Service]", "Type=oneshot", "RemainAfterExit=yes",
+        f"ExecStart={interpreter} -I -c pass", "",
+        "[Install]", "WantedBy=multi-user.target", "",
+    ])  # fmt: skip
+    (tree / "etc/systemd/system" / PROBE_UNIT).write_text(text)
+    wants = tree / "etc/systemd/system/multi-user.target.wants" / PROBE_UNIT
+    if not wants.is_symlink():
+        os.symlink(f"/etc/systemd/system/{PROBE_UNIT}", wants)
 
 
 def _mkfs_ext4(image: Path, size_mb: int, source: Path, label: str, fs_uuid: str = "") -> None:

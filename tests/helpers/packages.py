@@ -120,13 +120,16 @@ def _make_deb(work: Path, out: Path) -> None:
         shutil.move(str(deb), str(out / deb.name))
 
 
-def _make_rpm(work: Path, out: Path) -> None:
+def _make_rpm(work: Path, out: Path, defines: Optional[Dict[str, str]] = None) -> None:
     sdist = Path(build_sdist(work / "sdist"))
     top = work / "rpmbuild"
+    more = [
+        arg for name, value in (defines or {}).items() for arg in ("--define", f"{name} {value}")
+    ]
     # --nodeps: the build requirements are RHEL package names, which Debian's
     # empty rpm database cannot satisfy; the tools themselves are here.
     _run(
-        ["rpmbuild", "-tb", "--nodeps", "--define", f"_topdir {top}", str(sdist)],
+        ["rpmbuild", "-tb", "--nodeps", "--define", f"_topdir {top}", *more, str(sdist)],
         cwd=work,
         env=_env(),
     )
@@ -164,6 +167,15 @@ def build_sdist(out: Path) -> Path:
 
 def build_deb(out: Path) -> Path:
     return _cached("deb", "osconf_*.deb", _make_deb, Path(out))
+
+
+def build_rpm_with(out: Path, defines: Dict[str, str]) -> Path:
+    """The .rpm built with rpm macros `defines` (not cached), in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="osconf-rpm-") as work:
+        _make_rpm(Path(work), out, defines)
+    (built,) = out.glob("osconf-*.rpm")
+    return built
 
 
 def build_rpm(out: Path) -> Path:

@@ -106,6 +106,45 @@ def test_a_read_only_partition_applies_and_reports_the_delete(
     run = _last_run(root)
     assert run["outcome"] == "failed" and "cannot delete" in run["message"]
     assert (point / "aliyun_custom_image/os.conf").exists()
+    # The next boot does not apply the same file again: that would undo what
+    # the operator changed since (here the host name). Still exit 5, said.
+    (root / "etc/hostname").write_text("changed-by-the-operator\n")
+    again = _apply(root, disk)
+    assert again.returncode == ExitCode.APPLY_FAILED, again.stderr
+    assert "not applied again" in again.stderr and "Traceback" not in again.stderr
+    assert (root / "etc/hostname").read_text() == "changed-by-the-operator\n"
+    assert "not applied again" in _last_run(root)["message"]
+    # Writable again: the file is deleted, still not applied; the run is a success.
+    subprocess.run(["mount", "-o", "remount,rw", str(point)], check=True)
+    done = _apply(root, disk)
+    assert done.returncode == 0, done.stderr
+    assert not (point / "aliyun_custom_image/os.conf").exists()
+    assert (root / "etc/hostname").read_text() == "changed-by-the-operator\n"
+    assert _last_run(root)["outcome"] == "applied"
+    assert not (root / "var/lib/osconf/applied-not-deleted.json").exists()
+
+
+def test_a_new_file_on_a_read_only_partition_is_applied(
+    tmp_path: Path, mounted: Tuple[LoopDisk, Path]
+) -> None:
+    disk, point = mounted
+    root = make_root(tmp_path / "root")
+    (point / "aliyun_custom_image").mkdir()
+    conf = point / "aliyun_custom_image/os.conf"
+    conf.write_bytes((SAMPLES / "vpc.conf").read_bytes())
+    subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
+    assert _apply(root, disk).returncode == ExitCode.APPLY_FAILED
+    # The platform writes the file again (a password reset: same digest, as
+    # the digest leaves the password out): a new file, applied again.
+    subprocess.run(["mount", "-o", "remount,rw", str(point)], check=True)
+    conf.unlink()
+    conf.write_bytes((SAMPLES / "vpc.conf").read_bytes())
+    subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
+    (root / "etc/hostname").write_text("changed-by-the-operator\n")
+    result = _apply(root, disk)
+    assert result.returncode == ExitCode.APPLY_FAILED, result.stderr
+    assert "not applied again" not in result.stderr
+    assert (root / "etc/hostname").read_text() == "iZ23r29djmjZ\n"
 
 
 def test_a_huge_os_conf_is_read_only_up_to_the_limit(

@@ -59,6 +59,7 @@ PATHS: List[Tuple[str, str]] = [
     ("/etc/network/interfaces.d", "ifupdown"),
     ("/etc/network/interfaces.d/osconf", "ifupdown"),
     ("/etc/netplan", "netplan"),
+    ("/etc/netplan/0-osconf.yaml", "netplan"),
     ("/etc/netplan/90-osconf.yaml", "netplan"),
     ("/etc/netplan/50-cloud-init.yaml", "netplan"),
     ("/etc/cloud/cloud.cfg.d", "netplan"),

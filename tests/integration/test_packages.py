@@ -224,6 +224,29 @@ def test_rpm_lists_its_units_and_requirements(tmp_path: Path) -> None:
     assert _run(rpm, "-qp", "--qf", "%{ARCH} %{LICENSE}", str(built)) == "noarch MIT"
 
 
+def _rpm_file(rpm: Path, path: str) -> str:
+    archive = subprocess.run(["rpm2cpio", str(rpm)], stdout=subprocess.PIPE, check=True).stdout
+    return subprocess.run(
+        ["cpio", "-i", "--quiet", "--to-stdout", "." + path],
+        input=archive,
+        stdout=subprocess.PIPE,
+        check=True,
+    ).stdout.decode()
+
+
+def test_rpm_boot_unit_runs_the_interpreter_it_is_built_for(tmp_path: Path) -> None:
+    """RHEL 8 builds with %{__python3} = /usr/libexec/platform-python: the
+    unit must say so (there may be no /usr/bin/python3). Here a path other
+    than /usr/bin/python3 that this host can build with stands in for it."""
+    require_tool("rpmbuild", package="rpm")
+    python = os.path.realpath("/usr/bin/python3")
+    assert python != "/usr/bin/python3"
+    built = packages.build_rpm_with(tmp_path / "out", {"__python3": python})
+    unit = _rpm_file(built, "/usr/lib/systemd/system/osconf.service")
+    assert f'\nExecStart={python} -I -c "import osconf.service as s; s.boot()"\n' in unit
+    assert _rpm_file(built, "/usr/bin/osconf").startswith(f"#!{python} -s\n")
+
+
 def test_builds_leave_nothing_in_the_checkout(tmp_path: Path) -> None:
     def listing() -> Set[str]:
         status = _run(

@@ -6,6 +6,8 @@ without /proc, as in an image build:
 
 * the wheel, with the image's own pip (dependencies from Debian's
   packages, by the image's apt), then `osconf install`;
+* the wheel into a venv (`python3 -m venv`), then the venv's `osconf
+  install`: the boot unit runs the venv's interpreter;
 * the .deb, with the image's apt (which fetches the dependencies).
 
 Each must leave an enabled boot service (multi-user.target.wants links /
@@ -15,6 +17,7 @@ builders set up.
 """
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -161,6 +164,39 @@ def test_wheel_by_the_images_pip_then_osconf_install(kind: str, tmp_path: Path) 
     _ok(_chroot(image, "osconf", "validate", "--help"))
 
 
+def test_wheel_into_a_venv_then_osconf_install(tmp_path: Path) -> None:
+    """A venv install: its osconf.service runs the venv's interpreter, which
+    imports osconf (the distribution's /usr/bin/python3 cannot)."""
+    image = _image("systemd", tmp_path)
+    wheel = packages.build_wheel(image / "tmp")
+    venv = "/opt/osconf/venv"
+    # The dependencies from Debian, seen through --system-site-packages; osconf
+    # itself only in the venv.
+    _apt_install(image, "python3-venv", "python3-netaddr", "python3-pyroute2")
+    _ok(_chroot(image, "python3", "-m", "venv", "--system-site-packages", venv))
+    _ok(_chroot(image, f"{venv}/bin/pip", "install", "-q", "--no-index", f"/tmp/{wheel.name}"))
+    result = _chroot(image, f"{venv}/bin/osconf", "install")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"runs as: {venv}/bin/osconf" in result.stdout
+    _assert_enabled_not_started(image, "systemd")
+    unit = (image / "etc/systemd/system" / BOOT_UNIT).read_text()
+    exec_start = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    argv = shlex.split(exec_start[len("ExecStart=") :])
+    assert argv == [f"{venv}/bin/python3", "-I", "-c", "import osconf.service as s; s.boot()"]
+    assert _chroot(image, "/usr/bin/python3", "-I", "-c", "import osconf").returncode != 0
+    # The unit's own command line, run in the image: the boot entry point
+    # starts, reads the switches and stops there (disabled: touches nothing).
+    (image / "etc/osconf").mkdir()
+    (image / "etc/osconf/disabled").write_text("")
+    boot = _chroot(image, *argv)
+    assert boot.returncode == 0, boot.stdout + boot.stderr
+    assert "osconf is disabled" in boot.stdout + boot.stderr
+    watch = _chroot(image, f"{venv}/bin/osconf", "install", "--watch")
+    assert watch.returncode == 0, watch.stderr
+    watch_unit = (image / "etc/systemd/system" / WATCH_UNIT).read_text()
+    assert f"\nExecStart={venv}/bin/osconf watch\n" in watch_unit
+
+
 @pytest.mark.parametrize("kind", sorted(TREES))
 def test_deb_by_the_images_apt(kind: str, tmp_path: Path) -> None:
     require_tool("dpkg-buildpackage", package="dpkg-dev")
@@ -174,6 +210,27 @@ def test_deb_by_the_images_apt(kind: str, tmp_path: Path) -> None:
     status = _ok(_chroot(image, "dpkg-query", "-W", "-f", "${Status}", "python3-pyroute2"))
     assert status == "install ok installed"
     _ok(_chroot(image, "osconf", "validate", "--help"))
+    # `osconf install` after the package (as image recipes do) only enables
+    # the package's unit: a copy in /etc/systemd/system would shadow it on
+    # every upgrade. The packaged SysV script (a conffile) is left as it is.
+    script = (image / "etc/init.d/osconf").read_bytes()
+    said = _ok(_chroot(image, "osconf", "install"))
+    assert not (image / "etc/systemd/system/osconf.service").exists(), said
+    assert (image / "etc/init.d/osconf").read_bytes() == script
+    _assert_enabled_not_started(image, kind)
+    if kind == "systemd":
+        assert "enabled /lib/systemd/system/osconf.service (from the package" in said, said
+        link = image / "etc/systemd/system/multi-user.target.wants" / BOOT_UNIT
+        assert os.readlink(link) == "/lib/systemd/system/osconf.service"
+    assert _ok(_chroot(image, "dpkg", "--verify", "osconf")) == ""
+    # uninstall disables, and leaves the package's files to the package manager.
+    said = _ok(_chroot(image, "osconf", "uninstall"))
+    assert "kept /etc/init.d/osconf (the osconf package's)" in said, said
+    assert _ok(_chroot(image, "dpkg", "--verify", "osconf")) == ""
+    if kind == "systemd":
+        assert _is_enabled(image, BOOT_UNIT) == "disabled"
+    _ok(_chroot(image, "osconf", "install"))
+    _assert_enabled_not_started(image, kind)
     # Purging takes the registration with it.
     _ok(_chroot(image, "dpkg", "--purge", "osconf"))
     assert not list((image / "etc").rglob("*osconf*"))

@@ -50,6 +50,10 @@ FLOOR = [
     "mypy==0.971",
     "types-dataclasses",  # typeshed has dataclasses only from 3.7 on
 ]
+# The declared floor of pyroute2 (EPEL 8 ships 0.5.3): the live tiers,
+# the only code that imports pyroute2, under it too.
+PYROUTE2_FLOOR = ["pyroute2==0.5.3", *(r for r in FLOOR if not r.startswith("pyroute2"))]
+LIVE_TIERS = [t for t in TIERS if "test_live_" in t]
 NEWEST = ["netaddr", "pyroute2", "systemd-python", "pytest", "hypothesis"]
 
 
@@ -60,8 +64,12 @@ def _env() -> Dict[str, str]:
 
 
 def _run_tiers(python: str, extra: List[str]) -> str:
+    return _run_tiers_of(python, TIERS + extra)
+
+
+def _run_tiers_of(python: str, tiers: List[str]) -> str:
     result = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *TIERS, *extra],
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *tiers],
         cwd=REPO,
         env=_env(),
         stdout=subprocess.PIPE,
@@ -97,6 +105,19 @@ def test_tiers_pass_on_python_3_6_with_the_oldest_libraries() -> None:
     assert _versions(python).split()[:2] == ["3.6", "0.7.19"]
     assert re.match(r"0\.5\.14\b", _versions(python).split()[2])
     _run_tiers(python, [])
+
+
+def test_live_tiers_pass_with_the_oldest_pyroute2_setup_py_allows() -> None:
+    require_root()
+    python = pyenvs.venv("pyroute2-floor", pyenvs.pyenv_python("3.6"), PYROUTE2_FLOOR)
+    installed = subprocess.run(
+        [python, "-m", "pip", "show", "pyroute2"], stdout=subprocess.PIPE,
+        universal_newlines=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Version: 0.5.3\n" in installed, installed  # 0.5.3 has no __version__
+    setup = (REPO / "setup.py").read_text()
+    assert '"pyroute2>=0.5.3"' in setup, "the floor tested here is the one setup.py declares"
+    _run_tiers_of(python, LIVE_TIERS)
 
 
 def test_mypy_checks_the_package_for_python_3_6() -> None:

@@ -157,7 +157,7 @@ def _wire_renamed(lab: Lab, case: str) -> None:
 def test_netplan_generates_what_networkd_brings_up(lab: Lab, tmp_path: Path, case: str) -> None:
     netplan = require_tool("netplan", package="netplan.io")
     root = _apply(tmp_path, case, "netplan")
-    assert os.stat(root / "etc/netplan/90-osconf.yaml").st_mode & 0o777 == 0o600
+    assert os.stat(root / "etc/netplan/0-osconf.yaml").st_mode & 0o777 == 0o600
     result = subprocess.run(
         [netplan, "generate", "--root-dir", str(root)],
         stdout=subprocess.PIPE,

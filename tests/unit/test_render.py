@@ -82,7 +82,7 @@ def test_conflicting_networkd_file_for_the_same_mac_goes(tmp_path: Path) -> None
     assert removed == {"/etc/systemd/network/05-dhcp.network"}
 
 
-def test_netplan_file_of_several_nics_is_kept_with_a_warning(tmp_path: Path) -> None:
+def test_netplan_file_of_several_nics_loses_only_osconfs_nic(tmp_path: Path) -> None:
     shared = (
         "network:\n  version: 2\n  ethernets:\n    eth0:\n      match:\n"
         "        macaddress: 00:8c:fa:5e:14:23\n      dhcp4: true\n"
@@ -96,9 +96,10 @@ def test_netplan_file_of_several_nics_is_kept_with_a_warning(tmp_path: Path) -> 
     })  # fmt: skip
     plan = make_plan(CLASSIC, System(root), Options(network_stack="netplan"))
     described = plan.describe()
-    assert "remove /etc/netplan/50-cloud-init.yaml (it configures eth1 too)" in described
-    assert any(
-        d.startswith("warn: /etc/netplan/40-shared.yaml also configures eth0") for d in described
+    assert "remove /etc/netplan/50-cloud-init.yaml (it defines nothing but eth1)" in described
+    writes = {a.path: a.content for a in plan.actions if type(a).__name__ == "WriteFile"}
+    assert writes["/etc/netplan/40-shared.yaml"] == (
+        "network:\n  version: 2\n  ethernets:\n    eth5:\n      dhcp4: true\n"
     )
     assert any("/etc/cloud/cloud.cfg.d/99-osconf-network.cfg" in d for d in described)
 
@@ -178,8 +179,8 @@ def test_networkd_conflicts_are_matched_as_networkd_reads_them(
     (root / "etc/systemd/network").mkdir(parents=True)
     (root / "etc/systemd/network/05-dhcp.network").write_text(f"[Match]\n{match}\n[Network]\n")
     plan = make_plan(conf, System(root), Options(network_stack="networkd"))
-    removed = [a.path for a in plan.actions if type(a).__name__ == "RemoveFile"]
-    assert ("/etc/systemd/network/05-dhcp.network" in removed) == conflict
+    changed = [a.path for a in plan.actions if type(a).__name__ in ("RemoveFile", "WriteFile")]
+    assert ("/etc/systemd/network/05-dhcp.network" in changed) == conflict
 
 
 @pytest.mark.parametrize(

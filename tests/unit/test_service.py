@@ -250,3 +250,95 @@ def test_a_linked_folder_is_left_to_the_full_pipeline(tmp_path: Path) -> None:
     with pytest.raises(LocateError, match="not a directory on the partition"):
         service.nothing_to_do(settings(tmp_path, host), str(tmp_path / "root"))
     assert not (tmp_path / "root/var/lib/osconf/state.json").exists()
+
+
+def test_a_lock_that_cannot_be_created_is_a_lock_error(tmp_path: Path) -> None:
+    from osconf.errors import ExitCode, LockError
+
+    (tmp_path / "file").write_text("")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "link")
+    for path in (tmp_path / "file/osconf.lock", tmp_path / "link"):
+        with pytest.raises(LockError, match="cannot take the lock") as caught:
+            with lifecycle.locked(str(path), 0.1):
+                pass
+        assert caught.value.exit_code == ExitCode.BUSY
+    assert not (tmp_path / "elsewhere").exists(), "a link in the lock's place is not followed"
+
+
+HANG_GUARD = """
+import json, sys
+from osconf import lifecycle, service
+from osconf.locate import Host
+host = Host(proc=sys.argv[1], sys=sys.argv[2], dev=sys.argv[3])
+settings = lifecycle.Settings(lock_file=sys.argv[4], lock_timeout=1, host=host)
+try:
+    code = service.nothing_to_do(settings, sys.argv[5])
+    print(json.dumps({"code": code}))
+except Exception as err:
+    print(json.dumps({"raised": type(err).__name__, "message": str(err)}))
+"""
+
+
+def _nothing_to_do_in_a_child(tmp_path: Path, host: Host) -> dict:
+    """nothing_to_do in a child process: the timeout only guards against a
+    hang (a FIFO opened without O_NONBLOCK), it measures nothing."""
+    result = subprocess.run(
+        [sys.executable, "-c", HANG_GUARD, host.proc, host.sys, host.dev,
+         str(tmp_path / "lock"), str(tmp_path / "root")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, cwd=REPO,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout.splitlines()[-1]))
+
+
+# (sshd_config is only read when it is a regular file: sshkeys.config_lines)
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("etc/osconf.conf", "fifo"), ("etc/osconf.conf", "directory"),
+     ("etc/osconf.conf", "huge"), ("etc/ssh/sshd_config", "huge")],
+)  # fmt: skip
+def test_a_hostile_settings_file_is_handed_over_never_blocking(
+    tmp_path: Path, path: str, kind: str
+) -> None:
+    host = boot_layout(tmp_path)
+    target = tmp_path / "root" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    else:
+        with open(target, "wb") as handle:
+            handle.truncate(4 * 1024 * 1024 * 1024)  # sparse: never read whole
+    outcome = _nothing_to_do_in_a_child(tmp_path, host)
+    assert "raised" in outcome, outcome  # handed over to the full pipeline, which warns
+    assert path in outcome["message"] or outcome["raised"] == "IsADirectoryError", outcome
+    assert not (tmp_path / "root/var/lib/osconf/state.json").exists()
+
+
+def test_a_link_on_the_records_way_is_not_followed(tmp_path: Path) -> None:
+    host = boot_layout(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.rename(tmp_path / "root/var/lib/osconf", outside / "osconf")
+    os.symlink(outside / "osconf", tmp_path / "root/var/lib/osconf")
+    with pytest.raises(OSError):
+        state.record_on_host(state.Run(state.now(), "absent", "x"), str(tmp_path / "root"))
+    outcome = _nothing_to_do_in_a_child(tmp_path, host)
+    assert "raised" in outcome, outcome
+    assert sorted(os.listdir(outside / "osconf")) == ["ssh-host-keys.json"], "nothing written there"
+
+
+def test_a_record_not_in_osconfs_shape_is_left_to_the_full_pipeline(tmp_path: Path) -> None:
+    host = boot_layout(tmp_path)
+    record = tmp_path / "root/var/lib/osconf/state.json"
+    sound = state.render(state.Run("2026-01-01T00:00:00Z", "absent", "earlier"), "")
+    for text in ("[" * 1000, sound.replace("}\n]}", "} junk\n]}"), sound[:-1], "\udcff"):
+        record.write_text(text, errors="surrogateescape")
+        with pytest.raises(ValueError):
+            state.record_on_host(state.Run(state.now(), "absent", "x"), str(tmp_path / "root"))
+        assert record.read_text(errors="surrogateescape") == text, "kept for the full pipeline"
+    record.write_text(sound)
+    assert service.nothing_to_do(settings(tmp_path, host), str(tmp_path / "root")) == 0
+    assert [r["message"] for r in runs(tmp_path)] == ["no os.conf", "earlier"]
