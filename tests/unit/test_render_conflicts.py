@@ -562,3 +562,16 @@ def test_netplan_edit_takes_out_exactly_osconfs_nics(
     edited = json.loads(pyyaml.stdout.readline())["ok"]
     as_text = json.loads(json.dumps(edited, default=str).replace("true", '"true"'))
     assert _same(expected, as_text) or as_text == expected, (expected, edited)
+
+
+@pytest.mark.parametrize("renamed,outcome", [(True, "removed"), (False, "unresolved")])
+def test_netplan_mac_match_when_os_conf_gives_no_mac(
+    tmp_path: Path, renamed: bool, outcome: str
+) -> None:
+    conf, _ = load((SAMPLES / "vpc.conf").read_bytes().replace(b"eth0_mac_addr=", b"#"))
+    text = "network:\n  ethernets:\n    nic:\n      match:\n        macaddress: 00:11:22:33:44:55\n"
+    text += "      set-name: eth0\n" if renamed else ""
+    root = make_root(tmp_path / "root", {FILE[1:]: text})
+    described = list(make_plan(conf, System(root), Options(network_stack="netplan")).describe())
+    assert _removed(described, FILE) == (outcome == "removed")
+    assert _unresolved(described, FILE) == (outcome == "unresolved")
