@@ -42,6 +42,7 @@ sys.path.insert(0, REPO)
 
 from pathlib import Path  # noqa: E402
 
+from bench.callgrind import instructions  # noqa: E402
 from tests.helpers.loopdisk import LoopDisk  # noqa: E402
 
 BOOT = "import sys; sys.path.insert(0, {repo!r}); import osconf.service as s; s.boot()"
@@ -61,27 +62,6 @@ if [ {mounted} = 1 ]; then mount {node} {mnt}; fi
 echo ready
 exec sleep 3600
 """
-
-
-def instructions(argv, prefix):
-    out = tempfile.mktemp(prefix="callgrind-", dir="/tmp")
-    try:
-        result = subprocess.run(
-            prefix + ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + argv,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            universal_newlines=True,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"exit {result.returncode}: {result.stderr[-2000:]}")
-        with open(out) as handle:
-            for line in handle:
-                if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
-    finally:
-        if os.path.exists(out):
-            os.unlink(out)
-    raise RuntimeError("no callgrind summary")
 
 
 def timed(argv, prefix, runs):

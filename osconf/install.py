@@ -275,7 +275,10 @@ def install(system: "System", partition: Optional[str], watch: bool = False) -> 
     if system.write_file(CONFIG_FILE, text, 0o644 if current is None else None):
         done.append(f"wrote {CONFIG_FILE}" + (f" with partition={partition}" if partition else ""))
     done.append("runs as: " + " ".join(command))
-    done.append(f"boots with: {python} -I (the osconf.service entry point)")
+    if packaged_unit(system, BOOT_UNIT) is None and INITSCRIPT not in packaged_files(system):
+        done.append(f"boots with: {python} -I (the osconf.service entry point)")
+    else:
+        done.append("boots with: the interpreter the package's own boot hook names")
     return done
 
 

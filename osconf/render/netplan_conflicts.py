@@ -154,8 +154,11 @@ def _is_nic(ident: str, body: Mapping, nic: Nic, name: str) -> Optional[bool]:
             verdict = True
         else:
             verdict = None
-    if verdict is False and new_name is not None and new_name == name:
-        return None  # another device renamed to the NIC's name
+    if new_name is not None and new_name == name:
+        # The device this names the NIC's name: the NIC when nothing says
+        # otherwise (a MAC osconf does not know); else another device is
+        # renamed to it, which osconf cannot sort out.
+        return True if verdict is None else (verdict or None)
     return verdict
 
 

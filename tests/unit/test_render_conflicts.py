@@ -9,12 +9,13 @@ a file osconf cannot read with certainty is left alone and the run says so
 import json
 import subprocess
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from osconf.actions import WriteFile
 from osconf.plan import Options, make_plan
 from osconf.system import System
 from osconf.validate import load
@@ -458,3 +459,119 @@ def test_ifcfg_ipv6_settings_of_the_nic_go_on_in_osconfs_file(tmp_path: Path, na
     again = make_plan(CLASSIC, System(root), Options(network_stack="ifcfg"))
     contents = {a.path: a.content for a in again.actions if type(a).__name__ == "WriteFile"}
     assert contents[f"/{folder}/ifcfg-eth0"] == written
+
+
+_MACS = {"eth0": MAC0, "eth1": "00:8c:fa:5e:14:24"}
+
+
+@st.composite
+def _netplan_files(draw: Callable[..., Any]) -> Tuple[dict, Dict[str, str]]:
+    """A netplan document as data, and the NIC each definition is (by construction)."""
+    ids = draw(st.lists(st.sampled_from(["eth0", "eth1", "eth5", "eth10", "lan", "wan"]),
+                        min_size=1, max_size=4, unique=True))  # fmt: skip
+    ethernets: dict = {}
+    nic_of: Dict[str, str] = {}
+    for ident in ids:
+        body: dict = {}
+        how = draw(st.sampled_from(["id", "mac", "name", "other-mac"]))
+        if how == "id":
+            nic_of[ident] = ident
+        elif how == "mac":
+            nic = draw(st.sampled_from(["eth0", "eth1"]))
+            mac = _MACS[nic]
+            body["match"] = {"macaddress": draw(st.sampled_from([mac, mac.upper()]))}
+            nic_of[ident] = nic
+        elif how == "name":
+            name = draw(st.sampled_from(["eth0", "eth1", "eth7"]))
+            body["match"] = {"name": name}
+            nic_of[ident] = name
+        else:
+            body["match"] = {"macaddress": "00:8c:fa:5e:14:99"}
+            nic_of[ident] = ""
+        if draw(st.booleans()):
+            body["dhcp4"] = "true"
+        if draw(st.booleans()):
+            body["addresses"] = ["192.0.2.5/24"]
+        ethernets[ident] = body
+    network: dict = {"version": "2", "ethernets": ethernets}
+    others = [i for i in ids if nic_of[i] not in ("eth0", "eth1")]
+    if draw(st.booleans()):
+        link = draw(st.sampled_from(ids))
+        network["vlans"] = {"vlan9": {"id": "9", "link": link}}
+    if others and draw(st.booleans()):
+        network["bonds"] = {"bond0": {"interfaces": others[:2]}}
+    return {"network": network}, {i: n for i, n in nic_of.items() if n in ("eth0", "eth1")}
+
+
+def _block(value: object, indent: int, flow: bool) -> List[str]:
+    pad = " " * indent
+    lines: List[str] = []
+    assert isinstance(value, dict)
+    for key, item in value.items():
+        if isinstance(item, dict) and item:
+            lines.append(f"{pad}{key}:  # {key}")
+            lines += _block(item, indent + 2, flow)
+        elif isinstance(item, dict):
+            lines.append(f"{pad}{key}: {{}}")
+        elif isinstance(item, list) and flow:
+            lines.append(f"{pad}{key}: [{', '.join(item)}]")
+        elif isinstance(item, list):
+            lines += [f"{pad}{key}:"] + [f"{pad}  - {v}" for v in item]
+        else:
+            lines.append(f"{pad}{key}: {item}")
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(_netplan_files(), st.booleans())
+def test_netplan_edit_takes_out_exactly_osconfs_nics(
+    pyyaml: "subprocess.Popen[str]", case: Tuple[dict, Dict[str, str]], flow: bool
+) -> None:
+    from osconf.render.base import Target
+    from osconf.render.netplan_conflicts import resolve
+
+    document, ours = case
+    text = "\n".join(_block(document, 0, flow)) + "\n"
+    actions = resolve(Target(CLASSIC, {}), {"/etc/netplan/50-a.yaml": text}, "0-osconf.yaml")
+    network = document["network"]
+    bonded = any(i in ours for b in network.get("bonds", {}).values() for i in b["interfaces"])
+    linked = network.get("vlans", {}).get("vlan9", {}).get("link")
+    if not ours and linked not in ours:
+        assert actions == []
+        return
+    assert len(actions) == 1
+    kind = type(actions[0]).__name__
+    if bonded:
+        assert kind == "CannotPlan"
+        return
+    if set(network) == {"version", "ethernets"} and set(network["ethernets"]) <= set(ours):
+        assert kind == "RemoveFile"
+        return
+    written = actions[0]
+    assert isinstance(written, WriteFile)
+    expected = json.loads(json.dumps(document))
+    for ident in ours:
+        del expected["network"]["ethernets"][ident]
+    if not expected["network"]["ethernets"]:
+        del expected["network"]["ethernets"]
+    if linked in ours:
+        expected["network"]["vlans"]["vlan9"]["link"] = f"osconf-{ours[linked]}"
+    assert pyyaml.stdin is not None and pyyaml.stdout is not None
+    pyyaml.stdin.write(json.dumps(written.content) + "\n")
+    pyyaml.stdin.flush()
+    edited = json.loads(pyyaml.stdout.readline())["ok"]
+    as_text = json.loads(json.dumps(edited, default=str).replace("true", '"true"'))
+    assert _same(expected, as_text) or as_text == expected, (expected, edited)
+
+
+@pytest.mark.parametrize("renamed,outcome", [(True, "removed"), (False, "unresolved")])
+def test_netplan_mac_match_when_os_conf_gives_no_mac(
+    tmp_path: Path, renamed: bool, outcome: str
+) -> None:
+    conf, _ = load((SAMPLES / "vpc.conf").read_bytes().replace(b"eth0_mac_addr=", b"#"))
+    text = "network:\n  ethernets:\n    nic:\n      match:\n        macaddress: 00:11:22:33:44:55\n"
+    text += "      set-name: eth0\n" if renamed else ""
+    root = make_root(tmp_path / "root", {FILE[1:]: text})
+    described = list(make_plan(conf, System(root), Options(network_stack="netplan")).describe())
+    assert _removed(described, FILE) == (outcome == "removed")
+    assert _unresolved(described, FILE) == (outcome == "unresolved")
