@@ -78,8 +78,9 @@ def _columns() -> int:
     except ValueError:
         columns = 0
     if columns <= 0:
+        stream = sys.__stdout__
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            columns = os.get_terminal_size(stream.fileno()).columns if stream else 0
         except (AttributeError, ValueError, OSError):
             columns = 0
     return columns or 80
@@ -162,7 +163,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def _register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", module: str) -> None:
+def _register(sub: "argparse._SubParsersAction[_Parser]", module: str) -> None:
     before = set(sub.choices)
     loaded = importlib.import_module(f"osconf.commands.{module}")
     loaded.register(sub)
