@@ -84,10 +84,12 @@ def _crypt(password: str, setting: str, rounds: int) -> str:
 def _same(a: str, b: str) -> bool:
     """Constant-time comparison (hmac's, without hmac's OpenSSL import)."""
     try:
-        from _operator import _compare_digest
+        import _operator
     except ImportError:  # not CPython
-        from hmac import compare_digest as _compare_digest
-    return bool(_compare_digest(a.encode(), b.encode()))
+        import hmac
+
+        return hmac.compare_digest(a.encode(), b.encode())
+    return _operator._compare_digest(a.encode(), b.encode())
 
 
 def _repeat(digest: bytes, length: int) -> bytes:
