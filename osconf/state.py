@@ -182,11 +182,9 @@ def record(system: "System", run: Run) -> None:
     damaged record is moved aside first (`move_aside`)."""
     runs, damaged = _load(system)
     try:
-        if damaged:
+        if damaged:  # kept whole for the operator; its sound runs go on below
             move_aside(system, STATE_FILE)
-            previous = ""
-        else:
-            previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
+        previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
         system.write_file(STATE_FILE, render(run, previous), 0o600, backup=False)
     except (OSError, ValueError) as err:
         import logging
