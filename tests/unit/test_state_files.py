@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from osconf import netstate, state
+from osconf import damaged, netstate, state
 from osconf.live import RecordNetworkState
 from osconf.model import Route
 from osconf.netstate import NicState
@@ -196,14 +196,14 @@ def test_damaged_records_kept_aside_are_bounded_and_links_never_followed(tmp_pat
     os.symlink(outside / "victim", folder / "state.json.damaged-20000101T000000Z")
     (folder / "state.json.damaged-notastamp").write_text("kept\n")
     system = System(tmp_path / "root")
-    for index in range(state.KEEP_DAMAGED + 3):
+    for index in range(damaged.KEEP_DAMAGED + 3):
         (folder / "state.json").write_text(f"damaged {index}")
         state.record(system, state.Run("2026-01-01T00:00:00Z", "absent", f"run {index}"))
     aside = sorted(p.name for p in folder.glob("state.json.damaged-*"))
-    assert len(aside) == state.KEEP_DAMAGED + 1, aside  # + the one that is not a stamp
+    assert len(aside) == damaged.KEEP_DAMAGED + 1, aside  # + the one that is not a stamp
     assert "state.json.damaged-notastamp" in aside
     kept = sorted((folder / n).read_text() for n in aside if n.endswith("Z") or "Z-" in n)
-    assert kept == [f"damaged {i}" for i in range(3, state.KEEP_DAMAGED + 3)]
+    assert kept == [f"damaged {i}" for i in range(3, damaged.KEEP_DAMAGED + 3)]
     assert (outside / "victim").read_text() == "host file\n"
     assert not (folder / "state.json.damaged-20000101T000000Z").is_symlink()
 
