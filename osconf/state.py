@@ -16,7 +16,7 @@ import os
 import time
 
 from osconf import log as oslog
-from osconf.fileio import NotRegularFileError, open_directory, open_regular, read_bounded
+from osconf.fileio import open_directory, open_regular, read_bounded
 from osconf.value import Value
 
 TYPE_CHECKING = False
@@ -91,6 +91,8 @@ def _load(view: "View") -> "Tuple[List[Run], bool]":
         # A directory, FIFO or device in its place: moved aside too, so that
         # the record can be written again (a link loop or an unreadable
         # /var cannot be, and the write says why).
+        from osconf.filekinds import NotRegularFileError
+
         return [], isinstance(err, (IsADirectoryError, NotRegularFileError))
     if not text:
         return [], False
