@@ -11,6 +11,11 @@ same settings, and the root password, to a fresh copy of samples/root:
 fsynced writes with backups). Both are called as `main()` from `python -c`,
 so neither pays for a console-script wrapper or runpy.
 
+Both run from compiled bytecode, as installed packages do (pip compiled
+glean's; the warm-up run writes osconf's): PYTHONDONTWRITEBYTECODE is
+dropped from the children's environment, else osconf would be compiled
+from source at every run and glean not.
+
 Instructions: the python process (callgrind; glean's `systemctl` child not
 traced). CPU: user + system time of the process and its children, glean and
 osconf run alternately --runs times each; the ratio of the medians.
@@ -76,12 +81,15 @@ def fresh(root):
     shutil.copytree(os.path.join(REPO, "samples/root"), root, symlinks=True)
 
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def instructions(argv):
     out = tempfile.mktemp(prefix="callgrind-")
     try:
         valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
         subprocess.run(valgrind + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True)  # fmt: skip
+                       check=True, env=ENV)  # fmt: skip
         with open(out) as handle:
             return next(int(line.split()[1]) for line in handle if line.startswith("summary:"))
     finally:
@@ -90,7 +98,7 @@ def instructions(argv):
 
 
 def cpu(argv):
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
         raise RuntimeError(f"{argv}: status {status}")

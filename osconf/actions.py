@@ -12,12 +12,12 @@ import logging
 import os
 import stat
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from osconf import etcfiles
 from osconf.compat import Protocol
 from osconf.model import Secret
+from osconf.value import Value
 
 if TYPE_CHECKING:
     from osconf.system import System
@@ -31,14 +31,20 @@ class Action(Protocol):
     def execute(self, system: "System") -> bool: ...
 
 
-@dataclass(frozen=True)
-class WriteFile:
+class WriteFile(Value):
     """Replace a whole file (atomically, previous content backed up)."""
 
+    __slots__ = ("path", "content", "mode", "reason")
+    _hidden = ("content",)
     path: str
-    content: str = field(repr=False)
-    mode: Optional[int] = None
-    reason: str = ""
+    content: str
+    mode: Optional[int]
+    reason: str
+
+    def __init__(
+        self, path: str, content: str, mode: Optional[int] = None, reason: str = ""
+    ) -> None:
+        self._set(path, content, mode, reason)
 
     def describe(self) -> str:
         mode = f" mode {self.mode:04o}" if self.mode is not None else ""
@@ -64,12 +70,15 @@ class WriteFile:
             return False
 
 
-@dataclass(frozen=True)
-class RemoveFile:
+class RemoveFile(Value):
     """Remove a file that would contradict osconf's settings (backed up)."""
 
+    __slots__ = ("path", "reason")
     path: str
-    reason: str = ""
+    reason: str
+
+    def __init__(self, path: str, reason: str = "") -> None:
+        self._set(path, reason)
 
     def describe(self) -> str:
         return f"remove {self.path}" + (f" ({self.reason})" if self.reason else "")
@@ -82,13 +91,17 @@ class RemoveFile:
         return not host.is_symlink() and not host.exists()
 
 
-@dataclass(frozen=True)
-class SetPassword:
+class SetPassword(Value):
     """Store a SHA-512 crypt hash of the password in the target's shadow file."""
 
+    __slots__ = ("user", "password", "shadow")
+    _hidden = ("password",)
     user: str
-    password: Secret = field(repr=False)
-    shadow: str = "/etc/shadow"
+    password: Secret
+    shadow: str
+
+    def __init__(self, user: str, password: Secret, shadow: str = "/etc/shadow") -> None:
+        self._set(user, password, shadow)
 
     def describe(self) -> str:
         return f"set the password of {self.user} in {self.shadow} (SHA-512 crypt, value not shown)"
@@ -120,11 +133,14 @@ class SetPassword:
         return system.write_file(self.shadow, updated)
 
 
-@dataclass(frozen=True)
-class SetLiveHostname:
+class SetLiveHostname(Value):
     """Set the running kernel's host name (only on the live system)."""
 
+    __slots__ = ("name",)
     name: str
+
+    def __init__(self, name: str) -> None:
+        self._set(name)
 
     def describe(self) -> str:
         return f"set the running host name to {self.name}"
@@ -138,14 +154,17 @@ class SetLiveHostname:
         return socket.gethostname() == self.name
 
 
-@dataclass(frozen=True)
-class CannotPlan:
+class CannotPlan(Value):
     """A part of the plan that could not be made because the target could not
     be read (/etc/hosts a directory, ...): applying reports it as a failure
     while the other parts still run."""
 
+    __slots__ = ("what", "reason")
     what: str
     reason: str
+
+    def __init__(self, what: str, reason: str) -> None:
+        self._set(what, reason)
 
     def describe(self) -> str:
         return f"{self.what} (cannot plan: {self.reason})"
@@ -157,11 +176,14 @@ class CannotPlan:
         return False
 
 
-@dataclass(frozen=True)
-class Warn:
+class Warn(Value):
     """Tells the operator about something osconf deliberately leaves alone."""
 
+    __slots__ = ("message",)
     message: str
+
+    def __init__(self, message: str) -> None:
+        self._set(message)
 
     def describe(self) -> str:
         return f"warn: {self.message}"

@@ -6,7 +6,6 @@ is applied, and the failures are reported together (`ApplyError`).
 
 import logging
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List
 
 from osconf.actions import Warn
@@ -20,11 +19,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass
 class Report:
-    changed: List[str] = field(default_factory=list)
-    unchanged: List[str] = field(default_factory=list)
-    failed: List[str] = field(default_factory=list)
+    """What happened to each action, by its description."""
+
+    def __init__(self) -> None:
+        self.changed: List[str] = []
+        self.unchanged: List[str] = []
+        self.failed: List[str] = []
 
     @property
     def ok(self) -> bool:

@@ -69,9 +69,37 @@ def exit_code_text(codes: Codes) -> str:
     return "\n".join(lines)
 
 
+def _columns() -> int:
+    """shutil.get_terminal_size().columns, without importing shutil (and
+    bz2, lzma, fnmatch behind it) on every run: argparse makes a formatter
+    for each option it adds, and its own asks shutil for the width."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        stream = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns if stream else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """Wraps one-paragraph descriptions; keeps text with line breaks (the
     exit-code tables) as it is."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: Optional[int] = None,
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() if width is None else width
+        )
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if "\n" in text:
@@ -114,7 +142,7 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     )
     parser.add_argument("--version", action="version", version=f"osconf {__version__}")
     _add_global_options(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     word = command_word(argv or ())
     modules: List[str] = []
@@ -126,7 +154,16 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
     return parser
 
 
-def _register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", module: str) -> None:
+class _Parser(argparse.ArgumentParser):
+    """A command's parser: osconf's formatter from the start (argparse's
+    default one is made, and asks shutil, for every option added)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _register(sub: "argparse._SubParsersAction[_Parser]", module: str) -> None:
     before = set(sub.choices)
     loaded = importlib.import_module(f"osconf.commands.{module}")
     loaded.register(sub)

@@ -4,8 +4,9 @@ Pure code raises these; `osconf.cli.main` is the one place that catches them.
 Messages never contain a secret: values of the `password` key are not quoted.
 """
 
-from dataclasses import dataclass
 from typing import Dict, List, Tuple, Union
+
+from osconf.value import Value
 
 
 class ExitCode:
@@ -43,15 +44,18 @@ MEANINGS: Dict[int, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Value):
     """One finding about an os.conf: where it is, which key, what is wrong."""
 
+    __slots__ = ("source", "line", "key", "message", "fatal")
     source: str
     line: int  # 1-based; 0 when the problem is about the file as a whole
     key: str  # "" when no key applies
     message: str
-    fatal: bool = True
+    fatal: bool
+
+    def __init__(self, source: str, line: int, key: str, message: str, fatal: bool = True) -> None:
+        self._set(source, line, key, message, fatal)
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source

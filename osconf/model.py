@@ -6,8 +6,9 @@ colon-separated MAC) so that every consumer can format them without pulling
 in an address library.
 """
 
-from dataclasses import dataclass, field
 from typing import NoReturn, Optional, Tuple
+
+from osconf.value import Value
 
 DEFAULT_DESTINATION = "0.0.0.0/0"
 
@@ -49,44 +50,69 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def ipv4_int(address: str) -> int:
+    """'10.0.0.1' -> 167772161 (the address already validated as dotted IPv4)."""
+    a, b, c, d = (int(o) for o in address.split("."))
+    return (a << 24) | (b << 16) | (c << 8) | d
+
+
+def ipv4_str(value: int) -> str:
+    """167772161 -> '10.0.0.1'."""
+    return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+
+
+def prefix_mask(prefixlen: int) -> int:
+    """24 -> 0xFFFFFF00."""
+    return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
+
+
 def prefix_to_netmask(prefixlen: int) -> str:
     """24 -> '255.255.255.0'."""
-    bits = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
-    return ".".join(str((bits >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+    return ipv4_str(prefix_mask(prefixlen))
 
 
 def _network_of(address: str, prefixlen: int) -> str:
-    octets = [int(o) for o in address.split(".")]
-    value = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
-    mask = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
-    net = value & mask
-    dotted = ".".join(str((net >> shift) & 0xFF) for shift in (24, 16, 8, 0))
-    return f"{dotted}/{prefixlen}"
+    return f"{ipv4_str(ipv4_int(address) & prefix_mask(prefixlen))}/{prefixlen}"
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(Value):
     """One `dst gw` entry of an `ethN_route` list."""
 
+    __slots__ = ("destination", "gateway")
     destination: str  # CIDR with host bits zero, e.g. "10.0.0.0/8"
     gateway: str  # dotted IPv4
+
+    def __init__(self, destination: str, gateway: str) -> None:
+        self._set(destination, gateway)
 
     @property
     def is_default(self) -> bool:
         return self.destination == DEFAULT_DESTINATION
 
 
-@dataclass(frozen=True)
-class Nic:
+class Nic(Value):
     """One `ethN_*` group: a NIC identified by its MAC address."""
 
+    __slots__ = ("name", "index", "mac", "address", "prefixlen", "gateway", "routes")
     name: str  # the os.conf name, "eth0"; not necessarily the kernel's name
     index: int  # N of ethN
     mac: Optional[str]  # "00:8c:fa:5e:14:23"; None when os.conf gave none
     address: str  # "10.171.254.123"
     prefixlen: int  # 24
-    gateway: Optional[str] = None
-    routes: Tuple[Route, ...] = ()
+    gateway: Optional[str]
+    routes: Tuple[Route, ...]
+
+    def __init__(
+        self,
+        name: str,
+        index: int,
+        mac: Optional[str],
+        address: str,
+        prefixlen: int,
+        gateway: Optional[str] = None,
+        routes: Tuple[Route, ...] = (),
+    ) -> None:
+        self._set(name, index, mac, address, prefixlen, gateway, routes)
 
     @property
     def netmask(self) -> str:
@@ -115,16 +141,28 @@ class Nic:
         return tuple(r for r in self.routes if not r.is_default)
 
 
-@dataclass(frozen=True)
-class OsConf:
+class OsConf(Value):
     """Everything an os.conf asks for. Empty fields mean "leave alone"."""
 
-    source: str = "os.conf"
-    hostname: Optional[str] = None
-    password: Optional[Secret] = field(default=None, repr=False)
-    nics: Tuple[Nic, ...] = ()
-    dns: Tuple[str, ...] = ()
-    classic: bool = False  # any eth1_* key present (spec: classic vs VPC)
+    __slots__ = ("source", "hostname", "password", "nics", "dns", "classic")
+    _hidden = ("password",)
+    source: str
+    hostname: Optional[str]
+    password: Optional[Secret]
+    nics: Tuple[Nic, ...]
+    dns: Tuple[str, ...]
+    classic: bool  # any eth1_* key present (spec: classic vs VPC)
+
+    def __init__(
+        self,
+        source: str = "os.conf",
+        hostname: Optional[str] = None,
+        password: Optional[Secret] = None,
+        nics: Tuple[Nic, ...] = (),
+        dns: Tuple[str, ...] = (),
+        classic: bool = False,
+    ) -> None:
+        self._set(source, hostname, password, nics, dns, classic)
 
     @property
     def network_type(self) -> str:

@@ -15,7 +15,6 @@ The persisted files come from the renderer of the target's network stack
 An explicit `--live` always takes the netlink path.
 """
 
-import dataclasses
 from typing import TYPE_CHECKING, List, Tuple
 
 from osconf.actions import Action
@@ -51,7 +50,7 @@ def network_actions(conf: OsConf, view: "View", options: "Options") -> Tuple[Act
                 # a guessed one would make the stack's own start fail (ifup).
                 # The run that finds it writes it (os.conf is kept: exit 5).
                 present = tuple(nic for nic in conf.nics if nic.name in names)
-                persisted = dataclasses.replace(conf, nics=present)
+                persisted = conf.replace(nics=present)
             actions.extend(persist_actions(persisted, view, options))
             actions.extend(boot_actions(conf, stack, names, options.nic_timeout))
             from osconf.live import RecordNetworkState

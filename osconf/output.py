@@ -12,7 +12,6 @@ Every string passes through the log's secret mask on the way out.
 """
 
 import argparse
-import json
 from typing import Any, Dict, Iterable, List, Optional
 
 from osconf import log as oslog
@@ -73,6 +72,8 @@ def document(command: str, exit_code: int, fields: Dict[str, Any]) -> Dict[str, 
 
 def emit(command: str, exit_code: int, fields: Dict[str, Any]) -> int:
     """Prints the document for `command`; returns `exit_code` for the caller."""
+    import json  # only when a document is printed
+
     print(json.dumps(document(command, exit_code, fields), indent=2, sort_keys=False))
     return exit_code
 

@@ -8,10 +8,10 @@ backquotes, which a shell would run, are reported as errors.
 """
 
 import re
-from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from osconf.errors import Problem
+from osconf.value import Value
 
 MAX_BYTES = 256 * 1024  # a real os.conf is well under 1 KiB
 # Room for a route list of 2,000 entries (~26 bytes each) on one line.
@@ -23,11 +23,14 @@ _BLANK = " \t"
 _DQ_ESCAPABLE = '$`"\\'
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(Value):
+    __slots__ = ("key", "value", "line")
     key: str
     value: str
     line: int
+
+    def __init__(self, key: str, value: str, line: int) -> None:
+        self._set(key, value, line)
 
 
 class _LineError(Exception):

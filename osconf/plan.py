@@ -5,7 +5,6 @@ plan can be printed (`osconf plan`), compared in tests and executed by
 `osconf.apply`.
 """
 
-from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Tuple
 
 from osconf import etcfiles
@@ -14,6 +13,7 @@ from osconf.model import OsConf
 from osconf.network import network_actions
 from osconf.options import Options
 from osconf.resolver import dns_actions
+from osconf.value import Value
 from osconf.view import View
 
 DEFAULT_OPTIONS = Options()
@@ -22,9 +22,12 @@ HOSTS = "/etc/hosts"
 SYSCONFIG_NETWORK = "/etc/sysconfig/network"
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Value):
+    __slots__ = ("actions",)
     actions: Tuple[Action, ...]
+
+    def __init__(self, actions: Tuple[Action, ...]) -> None:
+        self._set(actions)
 
     def describe(self) -> List[str]:
         return [action.describe() for action in self.actions]

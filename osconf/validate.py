@@ -1,8 +1,12 @@
 """Turns parsed assignments into an `OsConf`, collecting every problem.
 
-Pure: no I/O. Address checks use netaddr (the project's address library);
-the strict textual checks in front of it reject forms that libc would
-accept but an operator would not mean (leading zeros, short forms).
+Pure: no I/O. The strict textual checks reject forms that libc would
+accept but an operator would not mean (leading zeros, short forms); what
+passes them is plain dotted IPv4 or a 48-bit MAC, checked here with integer
+arithmetic. netaddr (the project's address library) parses what needs a
+library, IPv6 name servers, and is imported only then: importing it costs
+more than the rest of an offline apply (tests/unit/test_validate_addresses.py
+holds these checks to netaddr's answers).
 """
 
 import base64
@@ -10,10 +14,17 @@ import binascii
 import re
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-import netaddr
-
 from osconf.errors import ConfigError, Problem
-from osconf.model import DEFAULT_DESTINATION, Nic, OsConf, Route, Secret
+from osconf.model import (
+    DEFAULT_DESTINATION,
+    Nic,
+    OsConf,
+    Route,
+    Secret,
+    ipv4_int,
+    ipv4_str,
+    prefix_mask,
+)
 from osconf.parse import Assignment, parse
 
 _NIC_KEY = re.compile(r"eth(0|[1-9][0-9]{0,2})_(ip_addr|mac_addr|netmask|gateway|route)")
@@ -35,26 +46,33 @@ class _Invalid(Exception):
 
 
 def _ipv4(text: str) -> str:
+    """`text` itself once it is dotted IPv4 in canonical form."""
     if not _DOTTED.fullmatch(text):
         raise _Invalid(f"not a dotted IPv4 address: {text!r}")
-    try:
-        return str(netaddr.IPAddress(text, 4))
-    except (netaddr.AddrFormatError, ValueError):
-        raise _Invalid(f"not an IPv4 address (octet out of range?): {text!r}") from None
+    if any(int(octet) > 255 for octet in text.split(".")):
+        raise _Invalid(f"not an IPv4 address (octet out of range?): {text!r}")
+    return text
+
+
+def _within(value: int, network: int, prefixlen: int) -> bool:
+    mask = prefix_mask(prefixlen)
+    return value & mask == network & mask
+
+
+_LOOPBACK = (0x7F000000, 8)  # 127.0.0.0/8
+_LINK_LOCAL = (0xA9FE0000, 16)  # 169.254.0.0/16
+_MULTICAST = (0xE0000000, 4)  # 224.0.0.0/4
+_RESERVED = (0xF0000000, 4)  # 240.0.0.0/4
 
 
 def _unicast(text: str) -> str:
     address = _ipv4(text)
-    ip = netaddr.IPAddress(address)
-    if ip.is_multicast() or ip.is_loopback() or address in ("0.0.0.0", "255.255.255.255"):
+    ip = ipv4_int(address)
+    if _within(ip, *_MULTICAST) or _within(ip, *_LOOPBACK) or ip in (0, 0xFFFFFFFF):
         raise _Invalid(f"not a usable unicast address: {address}")
-    if ip in _RESERVED:
+    if _within(ip, *_RESERVED):
         raise _Invalid(f"not a usable unicast address (240.0.0.0/4 is reserved): {address}")
     return address
-
-
-_RESERVED = netaddr.IPNetwork("240.0.0.0/4")
-_LINK_LOCAL = netaddr.IPNetwork("169.254.0.0/16")
 
 
 def gateway_problem(gateway: str, address: str, prefixlen: int) -> Optional[str]:
@@ -69,16 +87,18 @@ def gateway_problem(gateway: str, address: str, prefixlen: int) -> Optional[str]
         _unicast(gateway)
     except _Invalid as err:
         return str(err)
-    ip = netaddr.IPAddress(gateway)
-    if ip in _LINK_LOCAL:
+    ip = ipv4_int(gateway)
+    if _within(ip, *_LINK_LOCAL):
         return f"{gateway} is link-local, not a gateway of {address}/{prefixlen}"
     if gateway == address:
         return f"{gateway} is the NIC's own address"
-    subnet = netaddr.IPNetwork(f"{address}/{prefixlen}")
-    if prefixlen < 31 and ip in (subnet.network, subnet.broadcast):
-        return f"{gateway} is the network or broadcast address of {subnet.cidr}"
-    if ip not in subnet:
-        return f"{gateway} is outside the subnet {subnet.cidr}: not reachable on this link"
+    mask = prefix_mask(prefixlen)
+    network = ipv4_int(address) & mask
+    cidr = f"{ipv4_str(network)}/{prefixlen}"
+    if prefixlen < 31 and ip in (network, network | (~mask & 0xFFFFFFFF)):
+        return f"{gateway} is the network or broadcast address of {cidr}"
+    if ip & mask != network:
+        return f"{gateway} is outside the subnet {cidr}: not reachable on this link"
     return None
 
 
@@ -131,11 +151,9 @@ def _password(value: str) -> Secret:
 def _mac(value: str) -> str:
     if not _MAC.fullmatch(value):
         raise _Invalid(f"not a MAC address: {value!r}")
-    eui = netaddr.EUI(value, dialect=netaddr.mac_unix_expanded)
-    if eui.version != 48:
-        raise _Invalid(f"not a 48-bit MAC address: {value!r}")
-    text = str(eui).lower()
-    if int(eui) == 0:
+    digits = value.replace(":", "").replace("-", "").replace(".", "").lower()
+    text = ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    if int(digits, 16) == 0:
         raise _Invalid("all-zero MAC address")
     if int(text[:2], 16) & 1:
         raise _Invalid(f"multicast MAC address cannot identify a NIC: {text}")
@@ -153,10 +171,10 @@ def _prefixlen(value: str) -> int:
         if 1 <= bits <= 32:
             return bits
         raise _Invalid(f"prefix length must be 1-32: {value!r}")
-    mask = netaddr.IPAddress(_ipv4(value))
-    if not mask.is_netmask():
+    hosts = ipv4_int(_ipv4(value)) ^ 0xFFFFFFFF
+    if hosts & (hosts + 1):
         raise _Invalid(f"netmask is not contiguous: {value}")
-    bits = int(mask.netmask_bits())
+    bits = 32 - hosts.bit_length()
     if bits == 0:
         raise _Invalid("netmask 0.0.0.0 leaves no subnet")
     return bits
@@ -169,10 +187,11 @@ def _cidr(text: str) -> str:
     address = _ipv4(address)
     if not _decimal(bits) or len(bits) > 2 or int(bits) > 32:
         raise _Invalid(f"route destination has a bad prefix length: {text!r}")
-    network = netaddr.IPNetwork(f"{address}/{int(bits)}")
-    if network.ip != network.network:
-        raise _Invalid(f"route destination has host bits set: {text} (network is {network.cidr})")
-    return str(network.cidr)
+    prefixlen = int(bits)
+    network = f"{ipv4_str(ipv4_int(address) & prefix_mask(prefixlen))}/{prefixlen}"
+    if not network.startswith(address + "/"):
+        raise _Invalid(f"route destination has host bits set: {text} (network is {network})")
+    return network
 
 
 def _routes(value: str) -> Tuple[Route, ...]:
@@ -205,6 +224,8 @@ def _dns(value: str) -> Tuple[str, ...]:
     servers: List[str] = []
     for item in value.replace(",", " ").split():
         if ":" in item:
+            import netaddr
+
             try:
                 ip = netaddr.IPAddress(item, 6)
             except (netaddr.AddrFormatError, ValueError):
@@ -214,8 +235,8 @@ def _dns(value: str) -> Tuple[str, ...]:
             servers.append(str(ip))
         else:
             address = _ipv4(item)
-            ip4 = netaddr.IPAddress(address)
-            if address in ("0.0.0.0", "255.255.255.255") or ip4.is_multicast() or ip4 in _RESERVED:
+            ip4 = ipv4_int(address)
+            if ip4 in (0, 0xFFFFFFFF) or _within(ip4, *_MULTICAST) or _within(ip4, *_RESERVED):
                 raise _Invalid(f"not a usable name server address: {address}")
             servers.append(address)
     if not servers:
@@ -288,8 +309,8 @@ def _nic(index: int, keys: Dict[str, Assignment], out: _Collector) -> Optional[N
         gateway=str(gateway) if gateway is not None else None,
         routes=routes,
     )
-    subnet = netaddr.IPNetwork(nic.network)
-    if prefixlen < 31 and address in (str(subnet.network), str(subnet.broadcast)):
+    host_bits = ipv4_int(address) & ~prefix_mask(prefixlen) & 0xFFFFFFFF
+    if prefixlen < 31 and host_bits in (0, ~prefix_mask(prefixlen) & 0xFFFFFFFF):
         out.error(
             keys["ip_addr"].line,
             keys["ip_addr"].key,

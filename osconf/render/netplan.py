@@ -1,11 +1,9 @@
 """netplan: one YAML file for all os.conf NICs, matched by MAC address."""
 
-import json
 from typing import TYPE_CHECKING, ClassVar, Dict, List
 
 from osconf.actions import Action, RemoveFile, WriteFile
 from osconf.render.base import File, Stack, Target, generated, header, listing
-from osconf.render.netplan_conflicts import osconf_id, resolve
 
 if TYPE_CHECKING:
     from osconf.view import View
@@ -13,6 +11,8 @@ if TYPE_CHECKING:
 
 def _q(value: str) -> str:
     # JSON strings are valid YAML flow scalars: no quoting surprises.
+    import json  # only where a netplan file is rendered
+
     return json.dumps(value)
 
 
@@ -33,6 +33,9 @@ class Netplan(Stack):
 
     @classmethod
     def render(cls, target: Target) -> Dict[str, File]:
+        # The netplan reader (and dataclasses behind it) only where netplan is the stack.
+        from osconf.render.netplan_conflicts import osconf_id
+
         lines = [header().rstrip(), "network:", "  version: 2", "  ethernets:"]
         dns_nic = target.dns_nic
         for nic in target.conf.nics:
@@ -66,6 +69,8 @@ class Netplan(Stack):
             for path in listing(view, cls.directory)
             if path not in rendered and path.endswith((".yaml", ".yml")) and view.is_file(path)
         ]
+        from osconf.render.netplan_conflicts import resolve
+
         texts = {path: view.read_text(path) or "" for path in files}
         actions = resolve(target, texts, cls.path.rsplit("/", 1)[1])
         if view.exists("/etc/cloud/cloud.cfg") and any(

@@ -1,12 +1,32 @@
-"""In-process SHA-512 crypt against independent implementations."""
+"""In-process SHA-512 crypt against independent implementations.
+
+Both of osconf's backends are checked: the system's libcrypt (what runs
+where there is one) and the pure-Python implementation (the fallback, and
+the oracle libcrypt's answers are held to).
+"""
 
 import shutil
 import subprocess
 import warnings
+from typing import Optional
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from osconf import sha512crypt
 from osconf.sha512crypt import sha512_crypt, verify
+
+
+@pytest.fixture(params=["libcrypt", "pure"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test once with each backend; libcrypt must really be used."""
+    if request.param == "pure":
+        monkeypatch.setattr(sha512crypt, "_system", lambda password, setting: None)
+    else:
+        assert sha512crypt._system("pw", "$6$saltsalt") is not None, "libcrypt not used"
+    return str(request.param)
+
 
 LONG_TEXT = "a very much longer text to encrypt.  This one even stretches over morethan one line."
 # Vectors from the specification's test suite (Drepper, "Unix crypt using SHA-256/512").
@@ -23,7 +43,7 @@ SPEC_VECTORS = [
 
 
 @pytest.mark.parametrize(("setting", "password", "expected"), SPEC_VECTORS)
-def test_specification_vectors(setting: str, password: str, expected: str) -> None:
+def test_specification_vectors(backend: str, setting: str, password: str, expected: str) -> None:
     parts = setting[3:].split("$")
     rounds = int(parts[0].split("=")[1]) if parts[0].startswith("rounds=") else None
     salt = parts[-1]
@@ -56,7 +76,7 @@ def test_matches_openssl() -> None:
     assert sha512_crypt("qwer1234", "abcdefgh") == result.stdout.strip()
 
 
-def test_random_salt_and_bad_input() -> None:
+def test_random_salt_and_bad_input(backend: str) -> None:
     a, b = sha512_crypt("pw"), sha512_crypt("pw")
     assert a != b and verify("pw", a) and verify("pw", b)
     assert not verify("pw", "$1$md5$whatever") and not verify("pw", "*") and not verify("pw", "!")
@@ -65,7 +85,7 @@ def test_random_salt_and_bad_input() -> None:
         sha512_crypt("pw", "bad salt!")
 
 
-def test_a_long_password_costs_linear_memory() -> None:
+def test_a_long_password_costs_linear_memory(backend: str) -> None:
     # Issue 13, item 8: `password * len(password)` took 2.2 GB for 48,000 bytes.
     import resource
 
@@ -92,3 +112,36 @@ def test_the_password_length_is_bounded() -> None:
     value = base64.b64encode(b"p" * (PASSWORD_MAX_BYTES + 1)).decode()
     with pytest.raises(ConfigError, match="more than the 1024 allowed"):
         load(f"password={value}\n".encode(), "os.conf")
+
+
+SALT = st.text(alphabet=sha512crypt._ALPHABET, max_size=20)
+
+
+@given(st.text(max_size=80), SALT, st.one_of(st.none(), st.integers(0, 3000)))
+def test_libcrypt_agrees_with_the_pure_implementation(
+    password: str, salt: str, rounds: Optional[int]
+) -> None:
+    expected_rounds = 5000 if rounds is None else min(max(rounds, 1000), 999_999_999)
+    prefix = "$6$" if rounds is None else f"$6$rounds={expected_rounds}$"
+    setting = prefix + salt[:16]
+    pure = sha512crypt._pure(password, setting, expected_rounds)
+    if "\0" in password:
+        assert sha512crypt._system(password, setting) is None  # C would cut it at the NUL
+    else:
+        assert sha512crypt._system(password, setting) == pure
+    assert sha512_crypt(password, salt, rounds) == pure
+
+
+def test_a_nul_in_the_password_is_hashed_whole() -> None:
+    hashed = sha512_crypt("before\0after", "saltsalt")
+    assert hashed == sha512crypt._pure("before\0after", "$6$saltsalt", 5000)
+    assert not verify("before", hashed)
+
+
+def test_no_libcrypt_means_the_pure_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sha512crypt, "_LIBCRYPT_NAMES", ("libosconf-no-such-library.so",))
+    monkeypatch.setattr(sha512crypt, "_libcrypt_function", None)
+    hashed = sha512_crypt("qwer1234", "abcdefgh")
+    assert sha512crypt._libcrypt() is False
+    assert hashed == sha512crypt._pure("qwer1234", "$6$abcdefgh", 5000)
+    assert verify("qwer1234", hashed)
