@@ -133,13 +133,12 @@ def command_word(argv: Sequence[str]) -> Optional[str]:
 def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
     """The parser; given the arguments, only the named command's module is
     loaded (every command is needed only for --help and usage errors)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="osconf",
         description=DESCRIPTION,
-        formatter_class=HelpFormatter,
-        epilog="Run 'osconf COMMAND --help' for a command's options and exit codes.\n\n"
-        + exit_code_text(sorted(MEANINGS)),
+        epilog="Run 'osconf COMMAND --help' for a command's options and exit codes.",
     )
+    parser.exit_codes = sorted(MEANINGS)
     parser.add_argument("--version", action="version", version=f"osconf {__version__}")
     _add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -155,12 +154,21 @@ def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParse
 
 
 class _Parser(argparse.ArgumentParser):
-    """A command's parser: osconf's formatter from the start (argparse's
-    default one is made, and asks shutil, for every option added)."""
+    """osconf's parsers: its formatter from the start (argparse's default
+    one is made, and asks shutil, for every option added), and the exit-code
+    table appended to the epilog when help is printed, not at every run."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+        self.exit_codes: Optional[Codes] = None
+
+    def format_help(self) -> str:
+        if self.exit_codes is not None:
+            table = exit_code_text(self.exit_codes)
+            self.epilog = "\n\n".join(t for t in (self.epilog, table) if t)
+            self.exit_codes = None
+        return super().format_help()
 
 
 def _register(sub: "argparse._SubParsersAction[_Parser]", module: str) -> None:
@@ -176,8 +184,7 @@ def _register(sub: "argparse._SubParsersAction[_Parser]", module: str) -> None:
         parser.formatter_class = HelpFormatter
         if parser.description is None:
             parser.description = helps.get(name)
-        codes = declared.get(name, tuple(sorted(MEANINGS)))
-        parser.epilog = "\n\n".join(t for t in (parser.epilog, exit_code_text(codes)) if t)
+        parser.exit_codes = declared.get(name, tuple(sorted(MEANINGS)))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

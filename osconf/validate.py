@@ -27,15 +27,17 @@ from osconf.model import (
 )
 from osconf.parse import Assignment, parse
 
-_NIC_KEY = re.compile(r"eth(0|[1-9][0-9]{0,2})_(ip_addr|mac_addr|netmask|gateway|route)")
+# The plain forms (ethN_field, dotted quads, host-name labels) are checked
+# with string methods: each compiled pattern costs an apply ~1 M instructions.
+_NIC_FIELDS = ("ip_addr", "mac_addr", "netmask", "gateway", "route")
 _GLOBAL_KEYS = ("hostname", "password", "dns_nameserver")
-_DOTTED = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
 _MAC = re.compile(
     r"[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
     r"|[0-9A-Fa-f]{12}"
 )
-_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _ALNUM | {"-"}
 HOSTNAME_MAX = 64
 MAX_NICS = 32
 PASSWORD_MAX_BYTES = 1024
@@ -45,9 +47,40 @@ class _Invalid(Exception):
     """A value is wrong; the message must not quote a secret."""
 
 
+def _number(text: str, digits: int) -> bool:
+    """A decimal of at most `digits` ASCII digits, no leading zero."""
+    return 0 < len(text) <= digits and _decimal(text) and (text == "0" or text[0] != "0")
+
+
+def _dotted(text: str) -> bool:
+    """Four dot-separated numbers of at most three digits, no leading zeros."""
+    parts = text.split(".")
+    return len(parts) == 4 and all(_number(part, 3) for part in parts)
+
+
+def _label(text: str) -> bool:
+    """An RFC 1123 label: 1-63 letters, digits and inner hyphens."""
+    return (
+        0 < len(text) <= 63
+        and text[0] in _ALNUM
+        and text[-1] in _ALNUM
+        and all(char in _LABEL_CHARS for char in text)
+    )
+
+
+def nic_key(key: str) -> Optional[Tuple[int, str]]:
+    """ "eth1_route" -> (1, "route"); None for any other key."""
+    if not key.startswith("eth"):
+        return None
+    number, _, field = key[3:].partition("_")
+    if field not in _NIC_FIELDS or not _number(number, 3):
+        return None
+    return int(number), field
+
+
 def _ipv4(text: str) -> str:
     """`text` itself once it is dotted IPv4 in canonical form."""
-    if not _DOTTED.fullmatch(text):
+    if not _dotted(text):
         raise _Invalid(f"not a dotted IPv4 address: {text!r}")
     if any(int(octet) > 255 for octet in text.split(".")):
         raise _Invalid(f"not an IPv4 address (octet out of range?): {text!r}")
@@ -109,7 +142,7 @@ def _hostname(value: str) -> str:
         raise _Invalid(f"host name is {len(value)} characters, more than {HOSTNAME_MAX}")
     name = value[:-1] if value.endswith(".") else value
     labels = name.split(".")
-    if not all(_LABEL.fullmatch(label) for label in labels):
+    if not all(_label(label) for label in labels):
         raise _Invalid(
             f"not a valid host name (RFC 1123: letters, digits, inner hyphens): {value!r}"
         )
@@ -347,9 +380,9 @@ def validate(
     dns: Tuple[str, ...] = ()
     nic_keys: Dict[int, Dict[str, Assignment]] = {}
     for key, item in latest.items():
-        match = _NIC_KEY.fullmatch(key)
-        if match:
-            nic_keys.setdefault(int(match.group(1)), {})[match.group(2)] = item
+        group = nic_key(key)
+        if group is not None:
+            nic_keys.setdefault(group[0], {})[group[1]] = item
             continue
         if key not in _GLOBAL_KEYS:
             out.warn(item.line, key, "unknown key, ignored")

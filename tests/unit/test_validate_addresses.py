@@ -7,6 +7,7 @@ strict textual checks let through, both must agree on acceptance, the
 canonical form and each address class.
 """
 
+import re
 from typing import Optional
 
 import netaddr
@@ -16,6 +17,12 @@ from hypothesis import strategies as st
 
 from osconf import validate
 from osconf.model import Nic
+
+# The textual forms, as regular expressions: the validator checks them with
+# string methods (cheaper to load), held here to these definitions.
+DOTTED_RE = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
+LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+NIC_KEY_RE = re.compile(r"eth(0|[1-9][0-9]{0,2})_(ip_addr|mac_addr|netmask|gateway|route)")
 
 OCTET = st.one_of(st.integers(0, 255), st.sampled_from([0, 1, 127, 169, 224, 240, 254, 255]))
 DOTTED = st.tuples(OCTET, OCTET, OCTET, OCTET).map(lambda o: ".".join(map(str, o)))
@@ -47,7 +54,7 @@ def oracle_unicast(text: str) -> Optional[str]:
 @given(TEXT)
 def test_ipv4_and_unicast_agree_with_netaddr(text: str) -> None:
     ok, value = outcome(validate._ipv4, text)
-    if not validate._DOTTED.fullmatch(text):
+    if not DOTTED_RE.fullmatch(text):
         assert not ok
         return
     try:
@@ -82,6 +89,38 @@ def test_gateway_problem_agrees_with_netaddr(gateway: str, address: str, prefixl
         )
     else:
         assert problem is None
+
+
+@given(st.one_of(TEXT, st.text(max_size=20)))
+def test_dotted_form(text: str) -> None:
+    assert validate._dotted(text) == bool(DOTTED_RE.fullmatch(text))
+
+
+LABEL_TEXT = st.one_of(
+    st.text(alphabet="aZ09-", max_size=70),
+    st.text(max_size=8),
+    st.just("a" * 63),
+    st.just("a" * 64),
+)
+
+
+@given(LABEL_TEXT)
+def test_host_name_label_form(text: str) -> None:
+    assert validate._label(text) == bool(LABEL_RE.fullmatch(text))
+
+
+FIELD = st.sampled_from(["ip_addr", "mac_addr", "netmask", "gateway", "route", "x", "", "ip"])
+KEY = st.one_of(
+    st.builds(lambda n, f: f"eth{n}_{f}", st.text(alphabet="0123456789²_", max_size=5), FIELD),
+    st.text(max_size=16),
+)
+
+
+@given(KEY)
+def test_nic_key_form(key: str) -> None:
+    match = NIC_KEY_RE.fullmatch(key)
+    expected = (int(match.group(1)), match.group(2)) if match else None
+    assert validate.nic_key(key) == expected
 
 
 # Every contiguous mask, and arbitrary values (almost never contiguous).
