@@ -18,29 +18,13 @@ if TYPE_CHECKING:
     from typing import List, Optional, Sequence, Tuple
 
 
-class NotRegularFileError(OSError):
-    """A FIFO, socket or device where osconf expects a regular file."""
-
-
-def kind(mode: int) -> str:
-    for test, word in (
-        (stat.S_ISLNK, "a symbolic link"),
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISREG, "a regular file"),
-    ):
-        if test(mode):
-            return word
-    return "an unknown kind of file"
-
-
 def not_regular(st: os.stat_result, shown: str) -> OSError:
-    if stat.S_ISDIR(st.st_mode):
-        return IsADirectoryError(errno.EISDIR, "is a directory, not a regular file", shown)
-    return NotRegularFileError(errno.EINVAL, f"is {kind(st.st_mode)}, not a regular file", shown)
+    """The error for a file that is not regular (see `osconf.filekinds`,
+    loaded only then: creating its exception class costs the boot path
+    more than the rest of this module)."""
+    from osconf import filekinds
+
+    return filekinds.not_regular(st, shown)
 
 
 def open_regular(dirfd: int, name: str, shown: str) -> "Optional[Tuple[int, os.stat_result]]":

@@ -239,73 +239,6 @@ def run(system: "System", options: "Options", settings: Settings) -> int:
             keys.finish()  # whatever happened to os.conf: sshd needs its keys
 
 
-APPLIED_NOT_DELETED = "/var/lib/osconf/applied-not-deleted.json"
-
-
-def _identity(fd: int) -> str:
-    """os.conf's identity on the partition: any rewrite of the file (by the
-    platform, or by hand) changes its inode, size, mtime or ctime."""
-    st = os.stat(CONF_NAME, dir_fd=fd, follow_symlinks=False)
-    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
-
-
-def _remember_applied(system: "System", stamp: str, identity: str, why: str) -> None:
-    import json
-
-    record = {"time": state.now(), "digest": stamp, "file": identity, "why": why[:500]}
-    try:
-        system.write_file(APPLIED_NOT_DELETED, json.dumps(record) + "\n", 0o600, backup=False)
-    except (OSError, ValueError) as err:
-        _log("error", "cannot write %s: %s", APPLIED_NOT_DELETED, err)
-
-
-def _forget_applied(system: "System") -> None:
-    try:
-        system.remove_file(APPLIED_NOT_DELETED, backup=False)
-    except (OSError, ValueError) as err:
-        _log("error", "cannot remove %s: %s", APPLIED_NOT_DELETED, err)
-
-
-def _applied_not_deleted(system: "System", stamp: str, identity: str) -> "Optional[str]":
-    """When this very file (same digest, same identity) was applied in full
-    by an earlier run that could not delete it: that run's time."""
-    import json
-
-    try:
-        record = json.loads(system.read_text(APPLIED_NOT_DELETED) or "{}")
-    except (OSError, ValueError, RecursionError) as err:
-        _log("warning", "ignoring %s: %s", APPLIED_NOT_DELETED, str(err)[:200])
-        return None
-    if not isinstance(record, dict) or record.get("digest") != stamp:
-        return None
-    if record.get("file") != identity or not isinstance(record.get("time"), str):
-        return None
-    return str(record["time"])[:40]
-
-
-def _delete_applied(system: "System", fd: int, path: str, stamp: str, earlier: str) -> int:
-    """The file an earlier run applied in full but could not delete: it is
-    not applied again (that would undo what was changed since); deleted
-    now if the partition allows it, else exit 5 again, recorded."""
-    from osconf.errors import ApplyError, ExitCode
-
-    _log(
-        "warning", "%s was applied in full at %s and not deleted: not applied again", path, earlier
-    )
-    try:
-        consume(fd, path)
-    except ApplyError as err:
-        message = f"{err.failures[0]} (applied in full at {earlier}; not applied again)"
-        state.record(system, state.Run(state.now(), "failed", message, path, stamp))
-        raise ApplyError([message]) from None
-    _forget_applied(system)
-    message = f"applied in full at {earlier}, deleted now (not applied again)"
-    _log("info", "%s %s", path, message)
-    state.record(system, state.Run(state.now(), "applied", message, path, stamp))
-    notify("STATUS=os.conf applied")
-    return ExitCode.OK
-
-
 class PlatformConf(Value):
     """The platform's os.conf as read from the first partition (once)."""
 
@@ -374,10 +307,12 @@ def _on_partition(
         raise
     if keys is not None:
         keys.seen(conf)
-    identity = _identity(fd)
-    earlier = _applied_not_deleted(system, stamp, identity)
+    from osconf import applied
+
+    identity = applied.identity(fd)
+    earlier = applied.earlier(system, stamp, identity)
     if earlier is not None:
-        return _delete_applied(system, fd, path, stamp, earlier)
+        return applied.delete_now(system, fd, path, stamp, earlier)
     report = apply_conf(conf, system, options)
     if not report.ok:
         message = "kept for a retry: " + "; ".join(report.failed)
@@ -392,12 +327,12 @@ def _on_partition(
         # Everything is applied; the file stays (a read-only partition).
         # Remembered, so that later boots do not apply it again: that would
         # undo what the operator changed since (a new password, say).
-        _remember_applied(system, stamp, identity, str(err))
+        applied.remember(system, stamp, identity, str(err))
         state.record(
             system, state.Run(state.now(), "failed", str(err), path, stamp, len(report.changed))
         )
         raise
-    _forget_applied(system)
+    applied.forget(system)
     message = (
         f"applied and deleted: {len(report.changed)} changed, "
         f"{len(report.unchanged)} already in place"

@@ -309,7 +309,7 @@ class RecordNetworkState:
                 base.mac, base.name, base.addresses + left.addresses, base.routes + left.routes
             )
         if self.damaged:
-            from osconf.state import move_aside
+            from osconf.damaged import move_aside
 
             move_aside(system, netstate.STATE_FILE)
         return system.write_file(

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Tuple
 
-from osconf.fileio import NotRegularFileError
+from osconf.filekinds import NotRegularFileError
 from osconf.model import Nic, OsConf, Route
 
 if TYPE_CHECKING:

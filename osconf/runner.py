@@ -30,7 +30,8 @@ def read_conf(path: "Union[str, os.PathLike[str]]") -> bytes:
     """A named os.conf (`--conf`, `validate FILE`): links followed, as the
     user named it, but only a regular file is read (a FIFO or device never
     blocks) and at most one byte more than the parser accepts."""
-    from osconf.fileio import NotRegularFileError, read_at_most
+    from osconf.fileio import read_at_most
+    from osconf.filekinds import NotRegularFileError
     from osconf.locate import CONF_LIMIT
 
     shown = os.fspath(path)

@@ -16,7 +16,7 @@ import os
 import time
 
 from osconf import log as oslog
-from osconf.fileio import NotRegularFileError, open_directory, open_regular, read_bounded
+from osconf.fileio import open_directory, open_regular, read_bounded
 from osconf.value import Value
 
 TYPE_CHECKING = False
@@ -33,7 +33,6 @@ _HEAD = '{"version": 1, "runs": [\n'
 _TAIL = "]}\n"
 FIELDS = ("time", "outcome", "message", "source", "digest", "changes")
 _MAX_TEXT = 4096  # a longer field in the record is cut
-KEEP_DAMAGED = 3  # damaged records moved aside and kept, per file
 
 
 class Run(Value):
@@ -92,6 +91,8 @@ def _load(view: "View") -> "Tuple[List[Run], bool]":
         # A directory, FIFO or device in its place: moved aside too, so that
         # the record can be written again (a link loop or an unreadable
         # /var cannot be, and the write says why).
+        from osconf.filekinds import NotRegularFileError
+
         return [], isinstance(err, (IsADirectoryError, NotRegularFileError))
     if not text:
         return [], False
@@ -179,67 +180,19 @@ def record(system: "System", run: Run) -> None:
     """Adds `run` to the record. Never fails the run it records: a record
     that cannot be written (a full or read-only /var, a directory in its
     place) is an error in the log, and the run's own outcome stands; a
-    damaged record is moved aside first (`move_aside`)."""
+    damaged record is moved aside first (`osconf.damaged.move_aside`)."""
     runs, damaged = _load(system)
     try:
-        if damaged:
+        if damaged:  # kept whole for the operator; its sound runs go on below
+            from osconf.damaged import move_aside
+
             move_aside(system, STATE_FILE)
-            previous = ""
-        else:
-            previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
+        previous = _HEAD + ",\n".join(line(r) for r in runs) + "\n" + _TAIL if runs else ""
         system.write_file(STATE_FILE, render(run, previous), 0o600, backup=False)
     except (OSError, ValueError) as err:
         import logging
 
         logging.getLogger(__name__).error("cannot record the run in %s: %s", STATE_FILE, err)
-
-
-def move_aside(system: "System", path: str) -> str:
-    """Renames a damaged record of osconf's to `PATH.damaged-STAMP` beside
-    it, for the operator to look at, and keeps the newest KEEP_DAMAGED of
-    them. Goes through `System` (inside the root only); the damaged name
-    itself is never followed: a link there is moved, not its target, and
-    pruning removes only names of that pattern, links as links. Returns
-    the new path; OSError when it cannot be moved."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    directory, name = os.path.split(path)
-    base = f"{name}.damaged-{stamp}"
-    # After the newest of this second: a pruned name is never taken again.
-    numbers = [
-        0 if n == base else int(n[len(base) + 1 :])
-        for n in system.listdir(directory)
-        if n == base or (n.startswith(base + "-") and _digits(n[len(base) + 1 :]))
-    ]
-    new_name = f"{base}-{max(numbers) + 1}" if numbers else base
-    new_path = f"{directory}/{new_name}"
-    system.rename(path, new_path)
-    _warn(f"{path} is damaged: moved aside to {new_path}")
-    prefix = f"{name}.damaged-"
-    old = sorted(
-        (
-            n
-            for n in system.listdir(directory)
-            if n.startswith(prefix) and _is_stamp(n[len(prefix) :])
-        ),
-        key=lambda n: (n[len(prefix) : len(prefix) + 16], len(n), n),
-    )
-    for stale in old[:-KEEP_DAMAGED]:
-        try:
-            system.remove_file(f"{directory}/{stale}", backup=False)
-        except OSError as err:
-            _warn(f"cannot remove the old {directory}/{stale}: {err}")
-    return new_path
-
-
-def _is_stamp(text: str) -> bool:
-    """`20260101T000000Z`, optionally followed by `-N` (see `move_aside`)."""
-    stamp, dash, number = text.partition("-")
-    shaped = len(stamp) == 16 and stamp[8] == "T" and stamp[15] == "Z"
-    return shaped and _digits(stamp[:8] + stamp[9:15]) and (not dash or _digits(number))
-
-
-def _digits(text: str) -> bool:
-    return bool(text) and all("0" <= c <= "9" for c in text)
 
 
 def record_on_host(run: Run, root: str = "/") -> None:

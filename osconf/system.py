@@ -34,7 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
 
-from osconf.fileio import kind, not_regular, open_regular, read_bounded
+from osconf.fileio import not_regular, open_regular, read_bounded
+from osconf.filekinds import kind
 
 if TYPE_CHECKING:
     import subprocess

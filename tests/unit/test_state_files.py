@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from osconf import netstate, state
+from osconf import damaged, netstate, state
 from osconf.live import RecordNetworkState
 from osconf.model import Route
 from osconf.netstate import NicState
@@ -196,13 +196,41 @@ def test_damaged_records_kept_aside_are_bounded_and_links_never_followed(tmp_pat
     os.symlink(outside / "victim", folder / "state.json.damaged-20000101T000000Z")
     (folder / "state.json.damaged-notastamp").write_text("kept\n")
     system = System(tmp_path / "root")
-    for index in range(state.KEEP_DAMAGED + 3):
+    for index in range(damaged.KEEP_DAMAGED + 3):
         (folder / "state.json").write_text(f"damaged {index}")
         state.record(system, state.Run("2026-01-01T00:00:00Z", "absent", f"run {index}"))
     aside = sorted(p.name for p in folder.glob("state.json.damaged-*"))
-    assert len(aside) == state.KEEP_DAMAGED + 1, aside  # + the one that is not a stamp
+    assert len(aside) == damaged.KEEP_DAMAGED + 1, aside  # + the one that is not a stamp
     assert "state.json.damaged-notastamp" in aside
     kept = sorted((folder / n).read_text() for n in aside if n.endswith("Z") or "Z-" in n)
-    assert kept == [f"damaged {i}" for i in range(3, state.KEEP_DAMAGED + 3)]
+    assert kept == [f"damaged {i}" for i in range(3, damaged.KEEP_DAMAGED + 3)]
     assert (outside / "victim").read_text() == "host file\n"
     assert not (folder / "state.json.damaged-20000101T000000Z").is_symlink()
+
+
+@example(json.dumps({"version": 1, "runs": [{"time": "t", "outcome": "applied", "message": "m"},
+                                             {"time": 1}]}))  # fmt: skip
+@settings(deadline=None, max_examples=80)
+@given(
+    st.one_of(
+        SHAPED.map(json.dumps),
+        SHAPED.map(lambda v: json.dumps({"version": 1, "runs": v})),
+        st.binary(max_size=120).map(lambda b: b.decode("utf-8", "surrogateescape")),
+    )
+)
+def test_a_damaged_run_record_is_moved_aside_and_the_run_recorded(text: str) -> None:
+    with tempfile.TemporaryDirectory() as top:
+        folder = Path(top) / "root/var/lib/osconf"
+        folder.mkdir(parents=True)
+        record = folder / "state.json"
+        data = text.encode("utf-8", "surrogateescape")
+        record.write_bytes(data)
+        system = System(Path(top) / "root")
+        before = state.load(system)
+        damaged = state._load(system)[1]
+        state.record(system, state.Run("2026-01-01T00:00:00Z", "absent", "this run"))
+        after = state.load(system)
+        assert after[0].message == "this run" and after[1:] == before[: state.HISTORY - 1]
+        assert state._sound(record.read_text()), "the boot path can extend it"
+        aside = list(folder.glob("state.json.damaged-*"))
+        assert [p.read_bytes() for p in aside] == ([data] if damaged else [])
