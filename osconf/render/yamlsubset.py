@@ -14,10 +14,12 @@ conflicts only need names, MACs and the structure.
 
 import json
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
-Value = Union[None, str, "Mapping", List["Value"]]
+# A list's items are Values again; mypy 0.971 (the Python 3.6 check) has no
+# recursive type aliases, so they are typed Any.
 Mapping = Dict[str, "Entry"]
+Value = Union[None, str, Mapping, List[Any]]
 
 
 class Unsure(ValueError):
