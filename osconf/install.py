@@ -221,7 +221,8 @@ def packaged_unit(system: "System", unit: str) -> Optional[str]:
 def packaged_files(system: "System") -> "Set[str]":
     """The files the image's dpkg lists for the osconf package (none for a
     wheel; rpm's database is not read: its units are found by their
-    directory, `packaged_unit`)."""
+    directory, `packaged_unit`, and `uninstall` keeps /etc/osconf.conf
+    when they are there)."""
     try:
         text = system.read_text(DPKG_LIST) or ""
     except (OSError, ValueError) as err:
@@ -306,6 +307,11 @@ def uninstall(system: "System") -> List[str]:
             if system.remove_file(path):
                 done.append(f"removed {path}")
     packaged = packaged_files(system)
+    if packaged_unit(system, BOOT_UNIT) is not None:
+        # Both packages ship /etc/osconf.conf beside their units (the .rpm
+        # as %config(noreplace)); rpm's database is not read, so its units
+        # stand for it: the package manager removes the file, not this.
+        packaged.add(CONFIG_FILE)
     tool = _sysv_tool(system) if system.is_file(INITSCRIPT) else None
     if tool is not None:
         path, _, remove = tool

@@ -68,12 +68,14 @@ def _stop(signum: int, frame: object) -> None:
 def watch(
     system: "System", options: "Options", settings: "Settings", interval: float, once: bool
 ) -> int:
-    if system.is_live:
-        try:
-            private_mounts()
-        except OSError as err:
-            level = logging.DEBUG if err.errno == errno.EPERM and once else logging.WARNING
-            log.log(level, "mounts stay visible to the system: %s", err.strerror or err)
+    # With --root too: the partition is the host's either way, and a mount
+    # left by a watcher that was killed must not outlive it in the host's
+    # namespace.
+    try:
+        private_mounts()
+    except OSError as err:
+        level = logging.DEBUG if err.errno == errno.EPERM and once else logging.WARNING
+        log.log(level, "mounts stay visible to the system: %s", err.strerror or err)
     # Stopped (SIGTERM from systemd or an administrator): leave through the
     # context managers, so a partition mounted for a look is unmounted.
     signal.signal(signal.SIGTERM, _stop)

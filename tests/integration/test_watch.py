@@ -124,3 +124,28 @@ def test_its_mounts_stay_in_its_own_namespace(tmp_path: Path) -> None:
     assert result.stdout.strip() == "1", "the mount was not made inside"
     assert str(point) not in Path("/proc/self/mountinfo").read_text()
     assert os.listdir(point) == []
+
+
+def test_with_root_too_its_mounts_are_its_own(tmp_path: Path) -> None:
+    """`watch --root IMAGE` still looks at the host's partition: its mounts
+    go into a namespace of its own, so one left by a killed watcher dies
+    with it instead of staying mounted on the host."""
+    require_root()
+    root = make_root(tmp_path / "root")
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "osconf", "watch", "--root", str(root), "--no-live",
+         "--interval", "0.2", "--partition", "LABEL=NO-SUCH-LABEL-Y"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    ours = os.readlink("/proc/self/ns/mnt")
+    try:
+        theirs = ours
+        deadline = time.monotonic() + 120  # a hang guard, not a measure
+        while theirs == ours and watcher.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            theirs = os.readlink(f"/proc/{watcher.pid}/ns/mnt")
+        assert watcher.poll() is None, "the watcher ended"
+        assert theirs != ours
+    finally:
+        watcher.kill()
+        watcher.wait(timeout=30)

@@ -54,6 +54,20 @@ def test_the_packaged_unit_is_only_enabled(tmp_path: Path, units: str) -> None:
     assert "kept /etc/osconf.conf (the osconf package's)" in done
 
 
+def test_uninstall_keeps_the_rpms_config_file(tmp_path: Path) -> None:
+    """An .rpm image: the package's units under /usr/lib/systemd/system and its
+    %config /etc/osconf.conf, no dpkg list (rpm's database is not read)."""
+    root = _image(tmp_path, "/usr/lib/systemd/system")
+    os.unlink(root / "var/lib/dpkg/info/osconf.list")
+    os.unlink(root / "etc/init.d/osconf")
+    install(System(root), "LABEL=rpmroot")
+    assert "partition=LABEL=rpmroot" in (root / "etc/osconf.conf").read_text()
+    done = uninstall(System(root))
+    assert (root / "etc/osconf.conf").exists(), done
+    assert "kept /etc/osconf.conf (the osconf package's)" in done
+    assert (root / "usr/lib/systemd/system/osconf.service").exists()
+
+
 def test_without_a_package_install_writes_its_own_unit(tmp_path: Path) -> None:
     root = tmp_path / "image"
     (root / "usr/lib/systemd").mkdir(parents=True)
