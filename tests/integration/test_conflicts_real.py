@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import SAMPLES, make_root, run_osconf
 from tests.helpers.livenet import Lab
+from tests.helpers.networkd import start_networkd
 from tests.helpers.tools import require_tool
-from tests.integration.test_live_reload import BUS_CONFIG
 
 pytestmark = pytest.mark.integration
 
@@ -153,16 +153,7 @@ def test_ifupdown_inet6_stanza_still_comes_up(lab: Lab, tmp_path: Path) -> None:
 
 NETWORKD = """\
 set -eu
-mount --bind {tmp}/run-dbus /run/dbus
-mount --bind {tmp}/run-systemd /run/systemd
-mount --bind {network} /etc/systemd/network
-mount -o remount,ro /sys
-mkdir -p /run/systemd/netif
-chown systemd-network: /run/systemd /run/systemd/netif
-{dbus} --config-file={tmp}/bus.conf --nofork --nopidfile & dbus=$!
-sleep 0.5
-{networkd} 2>{tmp}/networkd.log & networkd=$!
-trap 'kill $networkd $dbus' EXIT
+{start}trap 'kill $networkd $dbus' EXIT
 for i in $(seq 300); do
     if ip -4 addr show dev eth0 | grep -q 10.171.254.123 \\
         && ip -4 addr show dev eth7 | grep -q 192.0.2.9; then
@@ -175,22 +166,15 @@ sleep 1
 
 
 def test_networkd_glob_file_keeps_configuring_the_other_nic(lab: Lab, tmp_path: Path) -> None:
-    networkd = require_tool("systemd-networkd", package="systemd")
-    dbus = require_tool("dbus-daemon", package="dbus")
     glob = "[Match]\nName=eth*\n\n[Network]\nAddress=192.0.2.9/24\n"
     root = make_root(tmp_path / "root", {"etc/systemd/network/05-lan.network": glob})
     result = _apply(root, "networkd")
     assert result.returncode == 0, result.stderr
     edited = (root / "etc/systemd/network/05-lan.network").read_text()
     assert edited == glob.replace("Name=eth*\n", "Name=eth*\nName=!eth0\n")
-    for name in ("run-dbus", "run-systemd"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "bus.conf").write_text(BUS_CONFIG)
     lab.add_nic("eth0", "00:8c:fa:5e:14:23", "10.171.254.1/24")
     lab.add_nic("eth7", "00:8c:fa:5e:14:77", "192.0.2.1/24")
-    script = NETWORKD.format(
-        tmp=tmp_path, network=root / "etc/systemd/network", dbus=dbus, networkd=networkd
-    )
+    script = NETWORKD.format(start=start_networkd(tmp_path, root / "etc/systemd/network"))
     run = lab.guest.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script], check=False, timeout=120
     )

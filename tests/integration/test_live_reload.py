@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import REPO, SAMPLES, make_root
 from tests.helpers.livenet import Lab
+from tests.helpers.networkd import start_networkd
 from tests.helpers.tools import require_tool
 
 pytestmark = pytest.mark.integration
@@ -35,37 +36,11 @@ LinkLocalAddressing=no
 IPv6AcceptRA=no
 """
 
-# The system bus without service activation: a second, bus-activated
-# networkd racing the one started here would make the test meaningless.
-BUS_CONFIG = """\
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=/run/dbus/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-"""
 
 SCRIPT = """\
 set -eu
 {python} -m osconf -q apply --live --root {root} --conf {old_conf}
-mount --bind {tmp}/run-dbus /run/dbus
-mount --bind {tmp}/run-systemd /run/systemd
-mount --bind {tmp}/network /etc/systemd/network
-mount -o remount,ro /sys
-mkdir -p /run/systemd/netif
-chown systemd-network: /run/systemd /run/systemd/netif
-{dbus} --config-file={tmp}/bus.conf --nofork --nopidfile & dbus=$!
-sleep 0.5
-{networkd} 2>{tmp}/networkd.log & networkd=$!
-monitor=
+{start}monitor=
 trap 'kill $networkd $dbus $monitor' EXIT
 configured() {{
     for i in $(seq 100); do
@@ -97,13 +72,10 @@ RELOAD = textwrap.dedent(
 
 
 def test_networkd_reload_takes_the_new_address_without_bouncing(lab: Lab, tmp_path: Path) -> None:
-    networkd = require_tool("systemd-networkd", package="systemd")
-    dbus = require_tool("dbus-daemon", package="dbus")
     require_tool("networkctl", package="systemd")
     lab.add_nic("ens5", MAC0, "10.171.254.1/24")
-    for name in ("run-dbus", "run-systemd", "network"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "bus.conf").write_text(BUS_CONFIG)
+    (tmp_path / "network").mkdir()
+    start = start_networkd(tmp_path, tmp_path / "network")
     (tmp_path / "network/50-osconf.network").write_text(
         NETWORK.format(mac=MAC0, cidr="10.171.254.123/24")
     )
@@ -113,8 +85,7 @@ def test_networkd_reload_takes_the_new_address_without_bouncing(lab: Lab, tmp_pa
     )
     script = SCRIPT.format(
         tmp=tmp_path,
-        dbus=dbus,
-        networkd=networkd,
+        start=start,
         new_network=NETWORK.format(mac=MAC0, cidr="10.171.254.200/24"),
         python=sys.executable,
         root=make_root(tmp_path / "root"),

@@ -19,8 +19,8 @@ import pytest
 
 from tests.conftest import SAMPLES, make_root, run_osconf
 from tests.helpers.livenet import Lab
+from tests.helpers.networkd import start_networkd
 from tests.helpers.tools import require_tool
-from tests.integration.test_live_reload import BUS_CONFIG
 
 pytestmark = pytest.mark.integration
 
@@ -43,16 +43,7 @@ EXPECTED = {
 
 NETWORKD = """\
 set -eu
-mount --bind {tmp}/run-dbus /run/dbus
-mount --bind {tmp}/run-systemd /run/systemd
-mount --bind {network} /etc/systemd/network
-mount -o remount,ro /sys
-mkdir -p /run/systemd/netif
-chown systemd-network: /run/systemd /run/systemd/netif
-{dbus} --config-file={tmp}/bus.conf --nofork --nopidfile & dbus=$!
-sleep 0.5
-{networkd} 2>{tmp}/networkd.log & networkd=$!
-trap 'kill $networkd $dbus' EXIT
+{start}trap 'kill $networkd $dbus' EXIT
 for i in $(seq 150); do
     if [ "$(ip -4 route show default | wc -l)" -ge 1 ] \\
         && [ "$(ip -4 route | wc -l)" -ge {routes} ]; then
@@ -107,16 +98,8 @@ def _apply(tmp_path: Path, case: str, stack: str) -> Path:
 
 
 def _run_networkd(lab: Lab, tmp_path: Path, network: Path, case: str) -> None:
-    networkd = require_tool("systemd-networkd", package="systemd")
-    dbus = require_tool("dbus-daemon", package="dbus")
-    for name in ("run-dbus", "run-systemd"):
-        (tmp_path / name).mkdir(exist_ok=True)
-    (tmp_path / "bus.conf").write_text(BUS_CONFIG)
     script = NETWORKD.format(
-        tmp=tmp_path,
-        network=network,
-        dbus=dbus,
-        networkd=networkd,
+        start=start_networkd(tmp_path, network),
         routes=len(EXPECTED[case]["routes"]) + 1,
     )
     result = lab.guest.run(
