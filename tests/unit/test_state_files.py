@@ -34,6 +34,16 @@ SHAPED = st.recursive(
 )
 
 
+def damaged_text(key: str) -> "st.SearchStrategy[str]":
+    """A record's text, mostly damaged: any JSON shape, the record's own
+    frame with anything under `key`, or arbitrary bytes."""
+    return st.one_of(
+        SHAPED.map(json.dumps),
+        SHAPED.map(lambda v: json.dumps({"version": 1, key: v})),
+        st.binary(max_size=120).map(lambda b: b.decode("utf-8", "surrogateescape")),
+    )
+
+
 class Files:
     """A read-only view holding one file's text."""
 
@@ -137,13 +147,7 @@ def _tree(top: Path) -> Dict[str, bytes]:
 
 
 @settings(deadline=None, max_examples=80)
-@given(
-    st.one_of(
-        SHAPED.map(json.dumps),
-        SHAPED.map(lambda v: json.dumps({"version": 1, "nics": v})),
-        st.binary(max_size=120).map(lambda b: b.decode("utf-8", "surrogateescape")),
-    )
-)
+@given(damaged_text("nics"))
 def test_a_damaged_network_record_is_moved_aside_and_a_sound_one_written(text: str) -> None:
     with tempfile.TemporaryDirectory() as top:
         root = Path(top) / "root"
@@ -211,13 +215,7 @@ def test_damaged_records_kept_aside_are_bounded_and_links_never_followed(tmp_pat
 @example(json.dumps({"version": 1, "runs": [{"time": "t", "outcome": "applied", "message": "m"},
                                              {"time": 1}]}))  # fmt: skip
 @settings(deadline=None, max_examples=80)
-@given(
-    st.one_of(
-        SHAPED.map(json.dumps),
-        SHAPED.map(lambda v: json.dumps({"version": 1, "runs": v})),
-        st.binary(max_size=120).map(lambda b: b.decode("utf-8", "surrogateescape")),
-    )
-)
+@given(damaged_text("runs"))
 def test_a_damaged_run_record_is_moved_aside_and_the_run_recorded(text: str) -> None:
     with tempfile.TemporaryDirectory() as top:
         folder = Path(top) / "root/var/lib/osconf"
